@@ -1,0 +1,78 @@
+"""`nianbao demo`: the whole job, end to end, on the bundled sample portal.
+
+The sample portal (demo/portal/, built by demo/build_portal.py from the five seed
+reports) is served on 127.0.0.1 by a plain HTTP server in a thread, crawled by the real
+spider, parsed and loaded into the archive, and the archive is served with Datasette.
+Nothing here is demo-specific logic beyond starting the portal: the crawl and the build
+are the ones `nianbao crawl` runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+PORTAL_DIR = Path(__file__).resolve().parent.parent / "demo" / "portal"
+COLUMN_PATH = "/zfxxgknb/index.html"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the portal files without logging every request to the terminal."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def start_portal(root: Path = PORTAL_DIR, port: int = 0) -> ThreadingHTTPServer:
+    """Serve `root` on 127.0.0.1 in a daemon thread; the caller shuts it down."""
+    if not (root / COLUMN_PATH.lstrip("/")).exists():
+        raise FileNotFoundError(f"sample portal missing at {root}: run demo/build_portal.py")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True, name="sample-portal").start()
+    return server
+
+
+def run(
+    *,
+    db: str,
+    data_dir: str,
+    serve: bool = True,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    portal_port: int = 0,
+) -> int:
+    """Crawl the sample portal into `data_dir`, build `db`, then serve it unless told not to."""
+    from crawler import run as crawl_run
+
+    from . import pipeline
+
+    server = start_portal(port=portal_port)
+    column = f"http://127.0.0.1:{server.server_address[1]}{COLUMN_PATH}"
+    print(f"sample portal at {column}", file=sys.stderr, flush=True)
+    try:
+        crawl = crawl_run.crawl(data_dir, urls=(column,))
+    finally:
+        server.shutdown()
+    for row in crawl.per_source:
+        print(
+            "crawl {source_id}: {pages} pages, {reports_found} reports found, {new} new, "
+            "{changed} changed, {failed} failed".format(**row),
+            file=sys.stderr,
+        )
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    summary = pipeline.build_from_captures(db, data_dir)
+    print(summary.line(), file=sys.stderr)
+    for problem in summary.failed:
+        print(f"  failed: {problem}", file=sys.stderr)
+    print(f"archive at {db}", file=sys.stderr, flush=True)
+    status = 0 if crawl.ok and not summary.failed else 1
+    if not serve:
+        return status
+    from archive import serve as serve_mod
+
+    print(f"open http://{host}:{port}/archive  (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    return serve_mod.serve(db, host=host, port=port) or status

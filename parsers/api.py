@@ -1,0 +1,67 @@
+"""Entry points of the parsing stage: bytes in, a `nianbao.report/1` dict out.
+
+The kind of a document is decided from its bytes (a portal may serve a PDF as
+`text/html`, or a report page as `.shtml`), then one extractor turns it into a
+`Document` and `report.analyse` turns that into the contract's JSON. No I/O here
+beyond `parse_file` reading the one file it is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .model import Document, ParseError
+
+SCHEMA = "nianbao.report/1"
+
+
+def extract(data: bytes, source: str, *, content_type: str | None = None) -> Document:
+    """Turn raw bytes into a `Document`, choosing the extractor from the bytes themselves."""
+    from . import detect
+
+    kind = detect.sniff(data, source, content_type)
+    if kind == "html":
+        from . import extract_html as extractor
+    elif kind == "pdf":
+        from . import extract_pdf as extractor
+    elif kind == "docx":
+        from . import extract_docx as extractor
+    elif kind == "text":
+        from . import extract_text as extractor
+    else:  # detect.sniff raises ParseError for what it cannot read; this is a guard
+        raise ParseError(source, f"unsupported document kind {kind!r}")
+    return extractor.extract(data, source)
+
+
+def parse_bytes(
+    data: bytes,
+    source: str,
+    *,
+    content_type: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Parse one document. Raises `ParseError` naming `source` when it cannot be read.
+
+    `meta` carries hints from whoever fetched the document (the list page's title and
+    date, the report page an attachment hangs from); the document's own metadata wins.
+    """
+    from . import report
+
+    document = extract(data, source, content_type=content_type)
+    return report.analyse(document, hints=meta or {})
+
+
+def parse_file(path: str | Path) -> dict[str, Any]:
+    """Parse a file on disk; the path is the `source` of the result."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ParseError(str(path), f"cannot read file: {exc.strerror or exc}") from exc
+    return parse_bytes(data, str(path))
+
+
+def error_result(source: str, problem: str) -> dict[str, Any]:
+    """The object `nianbao parse` prints for a document that failed."""
+    return {"schema": SCHEMA, "source": source, "error": f"{source}: {problem}"}
