@@ -15,6 +15,7 @@ Run: .venv/bin/python demo/build_portal.py   (rewrites demo/portal/)
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 from pathlib import Path
@@ -64,10 +65,10 @@ CHROME_BOTTOM = """</div>
 """
 
 
-def _page(title: str, date: str, body: str, source: str = "") -> str:
+def _page(title: str, date: str, body: str, source: str) -> str:
     esc = html.escape
     return (
-        CHROME_TOP.format(title=esc(title), date=date, source=esc(source or title[:9]), site=SITE)
+        CHROME_TOP.format(title=esc(title), date=date, source=esc(source), site=SITE)
         + body
         + CHROME_BOTTOM.format(site=SITE)
     )
@@ -87,6 +88,11 @@ def _lines_body(seed: str) -> str:
     """A mirror page's body: the seed's own text, one paragraph per line."""
     lines = (SEEDS / f"{seed}.txt").read_text(encoding="utf-8").splitlines()
     return "\n".join(f"<p>{html.escape(ln.strip())}</p>" for ln in lines if ln.strip())
+
+
+def _agency(seed: str) -> str:
+    """The publishing agency, as the portal's ContentSource meta names it."""
+    return json.loads((SEEDS / "truth" / f"{seed}.json").read_text(encoding="utf-8"))["agency"]
 
 
 def _list_page(items: list[tuple[str, str, str, str]], page: int, pages: int) -> str:
@@ -124,12 +130,14 @@ def build() -> None:
             target = col / path
             target.parent.mkdir(parents=True, exist_ok=True)
             kind, _, seed = how.partition(":")
+            source = _agency(seed) if seed else "广州市政务服务数据管理局"
             if kind == "html":
                 body = _form_body(seed)
             elif kind == "mirror":
                 body = _lines_body(seed)
             elif kind == "pdf":
-                pdf = f"P0{path.split('_')[-1].split('.')[0]}.pdf"
+                stamp = path.split("/t")[1].split("_")[0]
+                pdf = f"P0{stamp}{path.split('_')[-1].split('.')[0]}5821.pdf"
                 shutil.copy(FORMS / f"{seed}.pdf", target.parent / pdf)
                 body = (
                     f"<p>{html.escape(title)}详见附件。</p>\n"
@@ -137,7 +145,7 @@ def build() -> None:
                 )
             else:
                 body = f"<p>{html.escape(title)}。</p><p>本通知不属于年度报告，供演示爬虫识别报告之用。</p>"
-            target.write_text(_page(title, date, body), encoding="utf-8")
+            target.write_text(_page(title, date, body, source), encoding="utf-8")
     # A path that robots.txt forbids: the crawler must never fetch it.
     (OUT / "admin").mkdir()
     (OUT / "admin" / "index.html").write_text("<html><body>forbidden</body></html>", encoding="utf-8")

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 import pytest
-from conftest import SEEDS, run
+from e2e_support import SEEDS, run
 
 SUBCOMMANDS = ["parse", "crawl", "build", "serve", "demo"]
 

@@ -7,7 +7,7 @@ import subprocess
 import urllib.parse
 
 import pytest
-from conftest import REPO, free_port, get_json, run, truth, wait_http
+from e2e_support import REPO, free_port, get_json, run, truth, wait_http
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +24,10 @@ SEED_IDS = [
 def demo_archive(tmp_path_factory, nianbao):
     tmp = tmp_path_factory.mktemp("demo")
     db = tmp / "archive.db"
-    p = run([*nianbao, "demo", "--no-serve", "--db", str(db), "--data", str(tmp / "data")])
+    # The README's own command, with the archive put in a temporary directory.
+    p = run(["make", "--no-print-directory", "demo", f"ARGS=--no-serve --db {db} --data {tmp / 'data'}"])
     assert p.returncode == 0, p.stderr[-3000:]
+    assert db.exists()
     return db, p
 
 
@@ -60,14 +62,17 @@ def test_demo_keeps_raw_captures(demo_archive):
     assert not any("工作要点" in (t or "") for t in titles), "a notice is not a report"
 
 
-def test_demo_serves_the_archive_over_http(demo_archive, nianbao):
+def test_demo_serves_the_archive_over_http(demo_archive, nianbao, tmp_path):
+    """`nianbao demo` without --no-serve: crawls again (nothing new) and serves Datasette."""
     db, _ = demo_archive
     port = free_port()
-    proc = subprocess.Popen([*nianbao, "serve", "--db", str(db), "--port", str(port)], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    log = (tmp_path / "demo.log").open("w")
+    proc = subprocess.Popen(
+        [*nianbao, "demo", "--db", str(db), "--data", str(db.parent / "data"), "--port", str(port)],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/archive.json")
+        wait_http(base + "/archive.json", timeout=180)
         data = get_json(base + "/archive/reports.json?_shape=array&_size=max")
         assert len(data) == 5
         term = urllib.parse.quote("复议")

@@ -1,0 +1,335 @@
+"""Loading parsed reports and their captured bytes into the archive, all or nothing.
+
+A report is written in one transaction: its captured documents (every version is kept,
+with the original bytes content-addressed in ``blobs``), its row in ``reports``, its
+sections, table cells and checks, and the search index entries. A crash half-way leaves
+the archive as it was. Loading the same captures and the same parse again writes
+nothing; a new capture of a known report adds a ``documents`` row and replaces the
+report's rows with the new reading, while the old bytes stay retrievable.
+
+``reports.id`` must survive re-crawls (journalists link to it), so it is derived from the
+agency and the year when both are known, and from the report's URL otherwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import schema
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_CELL_TABLES = ("active_disclosure", "applications", "reviews")
+_CELL_KEYS = {
+    "active_disclosure": ("article", "item", "metric"),
+    "applications": ("row", "applicant"),
+    "reviews": ("stage", "outcome"),
+}
+
+
+class LoadError(ValueError):
+    """A report or document that cannot be archived; the message names it and the problem."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        super().__init__(f"{source}: {problem}")
+        self.source = source
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    report_id: str
+    change: str  # "new" | "changed" | "unchanged"
+
+
+def open_archive(path: str | Path) -> Database:
+    """Open (creating or migrating as needed) the archive at `path`."""
+    db = Database(path)
+    db.execute("PRAGMA foreign_keys = ON")
+    schema.migrate(db)
+    return db
+
+
+def known_sha256(db: Database) -> set[str]:
+    """The sha256 of every capture the archive already holds, to skip unchanged ones."""
+    return {sha for (sha,) in db.execute("SELECT DISTINCT sha256 FROM documents") if sha}
+
+
+def report_id_for(agency: str | None, year: int | None, url: str) -> str:
+    """Stable id: from agency and year when both are known, else from the report URL."""
+    agency_key = re.sub(r"\s+", "", agency or "")
+    key = f"agency-year\x00{agency_key}\x00{int(year)}" if agency_key and year else f"url\x00{url}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _number(value: Any, where: str, source: str) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise LoadError(source, f"{where}: value {value!r} is not a number")
+    return value
+
+
+def _check_documents(documents: list[dict[str, Any]], source: str) -> None:
+    if not documents:
+        raise LoadError(source, "no captured document given for the report")
+    for doc in documents:
+        name = doc.get("url") or source
+        if not doc.get("url"):
+            raise LoadError(source, "a document has no url")
+        sha = doc.get("sha256") or ""
+        if not _SHA256.match(sha):
+            raise LoadError(name, f"sha256 {sha!r} is not 64 lowercase hex digits")
+        content = doc.get("content")
+        if content is not None:
+            if not isinstance(content, bytes | bytearray | memoryview):
+                raise LoadError(name, f"content is {type(content).__name__}, not bytes")
+            actual = hashlib.sha256(bytes(content)).hexdigest()
+            if actual != sha:
+                raise LoadError(name, f"content has sha256 {actual}, not the declared {sha}")
+
+
+def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for table in _CELL_TABLES:
+        out = []
+        for cell in report.get(table) or []:
+            if not isinstance(cell, dict):
+                raise LoadError(source, f"{table}: a cell is {type(cell).__name__}, not an object")
+            missing = [k for k in _CELL_KEYS[table] if cell.get(k) in (None, "")]
+            if missing:
+                raise LoadError(source, f"{table}: cell {cell!r} has no {', '.join(missing)}")
+            label = "/".join(str(cell.get(k)) for k in _CELL_KEYS[table])
+            row = {k: cell.get(k) for k in _CELL_KEYS[table]}
+            row["report_id"] = report_id
+            row["value"] = _number(cell.get("value"), f"{table} {label}", source)
+            row["inferred"] = _number(cell.get("inferred"), f"{table} {label} (inferred)", source)
+            row["raw"] = cell.get("raw")
+            if table == "active_disclosure":
+                row["unit"] = cell.get("unit")
+            if table == "applications":
+                row["row"] = str(cell.get("row"))
+                row["row_label"] = schema.APPLICATION_ROW_LABELS.get(row["row"])
+            out.append(row)
+        rows[table] = out
+    return rows
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    blob = json.dumps(payload, ensure_ascii=True, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _main_document(report: dict[str, Any], documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document the report was parsed from (its `source`), else the page, else the first."""
+    for doc in documents:
+        if doc["url"] == report.get("source"):
+            return doc
+    return next((d for d in documents if d.get("kind") == "page"), documents[0])
+
+
+def load_report(
+    db: Database,
+    report: dict[str, Any],
+    *,
+    url: str,
+    documents: list[dict[str, Any]],
+    published: str | None = None,
+    source: dict[str, Any] | None = None,
+) -> LoadResult:
+    """Write one parsed report and its captures in a single transaction.
+
+    `url` is the report's page; `documents` are its captures ({url, sha256, content_type,
+    fetched_at, kind, content, warc_file, warc_offset}); `source` carries the registry's
+    source_id, agency, region and level. Raises LoadError, writing nothing, on bad input.
+    """
+    name = url or str(report.get("source") or "report")
+    if not isinstance(report, dict):
+        raise LoadError(name, f"report is {type(report).__name__}, not a dict")
+    if report.get("error"):
+        raise LoadError(name, f"the parser failed: {report['error']}")
+    if not url:
+        raise LoadError(name, "no report url given")
+    year = report.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        raise LoadError(name, f"year {year!r} is not an integer")
+    _check_documents(documents, name)
+    source = source or {}
+
+    agency = report.get("agency") or source.get("agency")
+    report_id = report_id_for(agency, year, url)
+    cells = _cell_rows(report, report_id, name)
+    sections = [
+        {
+            "report_id": report_id,
+            "number": s.get("number"),
+            "heading": s.get("heading"),
+            "text": s.get("text"),
+        }
+        for s in report.get("sections") or []
+    ]
+    checks = [
+        {
+            "report_id": report_id,
+            "name": c.get("name"),
+            "ok": 1 if c.get("ok") else 0,
+            "cells": json.dumps(c.get("cells") or [], ensure_ascii=False),
+        }
+        for c in report.get("checks") or []
+    ]
+    main = _main_document(report, documents)
+    text = report.get("text")
+    if text is None:
+        text = "\n\n".join(s["text"] or "" for s in sections)
+    record = {
+        "id": report_id,
+        "agency": agency,
+        "year": year,
+        "title": report.get("title"),
+        "template": report.get("template"),
+        "url": url,
+        "published": published or report.get("published"),
+        "fetched_at": main.get("fetched_at"),
+        "sha256": main["sha256"],
+        "status": "flagged" if any(not c["ok"] for c in checks) else "ok",
+        "region": source.get("region"),
+        "level": source.get("level"),
+        "source_id": source.get("source_id"),
+        "script": report.get("script"),
+        "kind": report.get("kind"),
+        "flags": json.dumps(report.get("flags") or [], ensure_ascii=False),
+        "text": text,
+        "source": report.get("source"),
+    }
+    # What the archive shows of this report; the fetch time of an identical capture is not news.
+    record["digest"] = _digest({
+        "record": {k: v for k, v in record.items() if k != "fetched_at"},
+        "sections": sections, "cells": cells, "checks": checks,
+    })
+
+    old = db.execute(
+        "SELECT rowid, title, agency, text, digest FROM reports WHERE id = ?", [report_id]
+    ).fetchone()
+    # A page holds one report: an earlier reading of this URL under another id (say the
+    # agency was not recognised then) is superseded, its captures kept under the new id.
+    stale = [r for (r,) in db.execute(
+        "SELECT id FROM reports WHERE url = ? AND id <> ?", [url, report_id]
+    )]
+    if old is not None and old[4] == record["digest"] and not stale and not _new_documents(
+        db, report_id, documents
+    ):
+        return LoadResult(report_id, "unchanged")
+
+    try:
+        with db.atomic():
+            if old is not None:
+                _delete_report_rows(db, report_id)
+                schema.unindex_report(db, old[0], old[1], old[2], old[3])
+            db["reports"].upsert(record, pk="id")
+            for stale_id in stale:
+                _supersede(db, stale_id, report_id)
+            _write_documents(db, report_id, _new_documents(db, report_id, documents))
+            rowid = db.execute("SELECT rowid FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+            schema.index_report(db, rowid, record["title"], record["agency"], record["text"])
+            _insert(db, "sections", sections)
+            for table in _CELL_TABLES:
+                _insert(db, table, cells[table])
+            _insert(db, "checks", checks)
+            for sid, stext in db.execute(
+                "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
+            ).fetchall():
+                schema.index_section(db, sid, stext)
+    except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
+        # rolled back by atomic(); the value itself is the problem, so name the report
+        raise LoadError(name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
+    return LoadResult(report_id, "new" if old is None and not stale else "changed")
+
+
+def _new_documents(db: Database, report_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    have = {
+        (u, s) for u, s in db.execute(
+            "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]
+        )
+    }
+    new, seen = [], set()
+    for doc in documents:
+        key = (doc["url"], doc["sha256"])
+        if key not in have and key not in seen:
+            seen.add(key)
+            new.append(doc)
+    return new
+
+
+def _supersede(db: Database, stale_id: str, report_id: str) -> None:
+    """Move a superseded report's captures to `report_id` and delete the rest of it."""
+    have = {
+        (u, s) for u, s in db.execute(
+            "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]
+        )
+    }
+    for doc_id, u, s in db.execute(
+        "SELECT id, url, sha256 FROM documents WHERE report_id = ?", [stale_id]
+    ).fetchall():
+        if (u, s) in have:
+            db.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+        else:
+            db.execute("UPDATE documents SET report_id = ? WHERE id = ?", [report_id, doc_id])
+            have.add((u, s))
+    _delete_report_rows(db, stale_id)
+    rowid, title, agency, text = db.execute(
+        "SELECT rowid, title, agency, text FROM reports WHERE id = ?", [stale_id]
+    ).fetchone()
+    schema.unindex_report(db, rowid, title, agency, text)
+    db.execute("DELETE FROM reports WHERE id = ?", [stale_id])
+
+
+def _write_documents(db: Database, report_id: str, docs: list[dict[str, Any]]) -> None:
+    blobs = {}
+    rows = []
+    for doc in docs:
+        content = doc.get("content")
+        if content is not None:
+            blobs[doc["sha256"]] = {
+                "sha256": doc["sha256"], "length": len(content), "content": bytes(content),
+            }
+        rows.append({
+            "url": doc["url"],
+            "sha256": doc["sha256"],
+            "content_type": doc.get("content_type"),
+            "fetched_at": doc.get("fetched_at"),
+            "report_id": report_id,
+            "kind": doc.get("kind"),
+            "length": len(content) if content is not None else doc.get("length"),
+            "warc_file": doc.get("warc_file"),
+            "warc_offset": doc.get("warc_offset"),
+        })
+    _insert(db, "blobs", list(blobs.values()), or_ignore=True)
+    _insert(db, "documents", rows)
+
+
+def _insert(db: Database, table: str, rows: list[dict[str, Any]], *, or_ignore: bool = False) -> None:
+    """Plain executemany: the rows of one table share their keys, the schema is known."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = "INSERT {}INTO [{}] ({}) VALUES ({})".format(
+        "OR IGNORE " if or_ignore else "", table,
+        ", ".join(f"[{c}]" for c in columns), ", ".join("?" for _ in columns),
+    )
+    db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+
+
+def _delete_report_rows(db: Database, report_id: str) -> None:
+    for sid, stext in db.execute(
+        "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
+    ).fetchall():
+        schema.unindex_section(db, sid, stext)
+    for table in ("sections", *_CELL_TABLES, "checks"):
+        db.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])

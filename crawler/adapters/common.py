@@ -1,0 +1,85 @@
+"""What every adapter returns, and the link/date extraction they share."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from parsel import Selector
+from scrapy import Request
+
+from ..links import date_in, date_in_url
+from ..titles import normalise
+
+_WS = re.compile(r"\s+")
+
+
+@dataclass
+class Entry:
+    """A link found on a list page: a candidate report page (or a directly linked file)."""
+
+    url: str
+    title: str
+    published: str | None = None
+
+
+@dataclass
+class ListPage:
+    """What one list page yields: its entries and the requests for more list pages."""
+
+    entries: list[Entry] = field(default_factory=list)
+    more: list[Request] = field(default_factory=list)
+
+    def extend(self, other: ListPage) -> None:
+        known = {e.url for e in self.entries}
+        for e in other.entries:
+            if e.url not in known:
+                self.entries.append(e)
+                known.add(e.url)
+        seen = {(r.method, r.url, r.body) for r in self.more}
+        for r in other.more:
+            if (r.method, r.url, r.body) not in seen:
+                self.more.append(r)
+                seen.add((r.method, r.url, r.body))
+
+
+def clean(text: str | None) -> str:
+    return _WS.sub(" ", (text or "").replace("\xa0", " ")).strip()
+
+
+def anchor_title(a: Selector) -> str:
+    """A link's title: its title attribute when longer (lists truncate titles with …), else its text."""
+    text = clean(" ".join(a.xpath(".//text()").getall()))
+    attr = clean(a.attrib.get("title"))
+    cut = normalise(text).rstrip(".…")
+    if attr and (normalise(attr).startswith(cut) or len(normalise(attr)) >= len(cut)):
+        return attr
+    return text
+
+
+def entries_from(sel: Selector, base: str) -> list[Entry]:
+    """Every link of a list (fragment) with its title and the date printed next to it."""
+    out: list[Entry] = []
+    for a in sel.xpath("//a[@href]"):
+        href = a.attrib.get("href", "").strip()
+        if not href or href.startswith(("javascript:", "#", "mailto:")):
+            continue
+        url = urljoin(base, href)
+        if urlsplit(url).scheme not in ("http", "https"):
+            continue
+        title = anchor_title(a)
+        row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+        around = clean(" ".join(row[0].xpath(".//text()").getall())) if row else ""
+        published = date_in(around.replace(title, " ")) or date_in_url(url)
+        out.append(Entry(url=url.split("#")[0], title=title, published=published))
+    return out
+
+
+def column_dir(url: str) -> str:
+    """The directory of a column URL: `.../zfxxgknb/index.html` -> `.../zfxxgknb/`."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if not path.endswith("/"):
+        path = path.rsplit("/", 1)[0] + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"

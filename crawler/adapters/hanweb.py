@@ -1,0 +1,72 @@
+"""Hanweb (大汉) JCMS columns: records inside `<script type="text/xml"><datastore>`.
+
+The static list page carries the first records as CDATA inside an XML data island; the
+rest come from POST /module/web/jpage/dataproxy.jsp?startrecord=..&endrecord=..&perpage=..
+with the column id in the form, and answer with the same <datastore> format.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from parsel import Selector
+from scrapy import FormRequest
+from scrapy.http import Response
+
+from .common import ListPage, entries_from
+
+NAME = "hanweb"
+
+_RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
+_TOTAL = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|totalRecord\s*[:=]\s*['\"]?(\d+)", re.I)
+_PERPAGE = re.compile(r"perpage\s*[:=]\s*['\"]?(\d+)", re.I)
+_COLUMN = re.compile(r"columnid\s*[:=]\s*['\"]?(\d+)|/col/col(\d+)/", re.I)
+_UNIT = re.compile(r"unitid\s*[:=]\s*['\"]?(\d+)", re.I)
+_WEB = re.compile(r"webid\s*[:=]\s*['\"]?(\d+)", re.I)
+PROXY = "/module/web/jpage/dataproxy.jsp"
+BATCH_PAGES = 3  # JCMS fetches three pages of records per request
+MAX_RECORDS = 5000
+
+
+def detect(response: Response) -> bool:
+    return "<datastore" in response.text.lower() or PROXY in response.url
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    m = pattern.search(text)
+    return next((g for g in m.groups() if g), None) if m else None
+
+
+def records(text: str) -> list[str]:
+    """The HTML fragments of the records of a datastore (static page or proxy answer)."""
+    return _RECORD.findall(text)
+
+
+def parse_list(response: Response, column_url: str) -> ListPage:
+    text = response.text
+    page = ListPage()
+    fragments = records(text)
+    for fragment in fragments:
+        page.entries.extend(entries_from(Selector(text=fragment), response.url))
+    if PROXY in response.url:
+        return page  # the static page already asked for every batch
+    total = _first(_TOTAL, text)
+    column = _first(_COLUMN, text) or _first(_COLUMN, response.url)
+    if not total or not column:
+        return page
+    total_n = min(int(total), MAX_RECORDS)
+    per_page = int(_first(_PERPAGE, text) or 15)
+    batch = max(per_page, 1) * BATCH_PAGES
+    form = {
+        "col": "1", "appid": "1", "webid": _first(_WEB, text) or "1", "path": "/",
+        "columnid": column, "sourceContentType": "1", "unitid": _first(_UNIT, text) or "",
+        "webname": "", "permissiontype": "0",
+    }
+    start = len(fragments) + 1
+    while start <= total_n:
+        end = min(start + batch - 1, total_n)
+        url = urljoin(response.url, f"{PROXY}?startrecord={start}&endrecord={end}&perpage={per_page}")
+        page.more.append(FormRequest(url, formdata=form))
+        start = end + 1
+    return page

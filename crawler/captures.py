@@ -1,0 +1,293 @@
+"""The capture store: raw bytes of every fetched report page and attachment, kept forever.
+
+Portals get redesigned and old reports vanish, so the archive is often the last copy:
+every new or changed document is written byte for byte into a WARC file (request and
+response records, HTTP headers, fetch time) and described by one line of
+`captures/index.jsonl`. Later stages read only this store, through `read_index` and
+`read_payload`; they never talk to the crawler.
+
+An unchanged re-fetch is not stored again: a capture is new when its URL was never
+captured, changed when the bytes differ from the URL's latest capture, and skipped when
+the same URL+sha256 pair is already in the index (so a resumed crawl never duplicates).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import IO, Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+INDEX_NAME = "index.jsonl"
+CAPTURES_DIR = "captures"
+
+# The index fields, in the order they are written (docs/architecture.md).
+FIELDS = (
+    "url", "sha256", "content_type", "fetched_at", "http_status", "etag", "last_modified",
+    "length", "warc_file", "warc_offset", "kind", "report_url", "source_id", "title",
+    "published", "agency", "region", "level", "change",
+)
+
+# Hop-by-hop and transport headers that describe bytes we no longer hold: Scrapy hands
+# us the decoded body, so a stored "Content-Encoding: gzip" would make WARC readers try
+# to decompress the plain payload.
+_TRANSPORT_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection"}
+
+
+class CaptureError(Exception):
+    """A capture store problem, named by file (and line or record) and what is wrong."""
+
+
+def captures_dir(data_dir: str | os.PathLike[str]) -> Path:
+    return Path(data_dir) / CAPTURES_DIR
+
+
+def _parse_index_lines(path: Path, text: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        last = number == len(lines)  # no newline after it: a write cut short by a kill
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if last:
+                break
+            raise CaptureError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
+        if not isinstance(rec, dict) or not rec.get("url") or not rec.get("sha256"):
+            raise CaptureError(f"{path}:{number}: capture record without url or sha256")
+        records.append(rec)
+    return records
+
+
+def read_index(data_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """All capture records of the store, oldest first (later lines are later captures).
+
+    An empty list when nothing was captured yet. A last line cut short by a killed crawl
+    is ignored (its WARC record may exist but it was never announced); any other bad line
+    raises CaptureError naming the file and line.
+    """
+    path = captures_dir(data_dir) / INDEX_NAME
+    if not path.exists():
+        return []
+    return _parse_index_lines(path, path.read_text(encoding="utf-8"))
+
+
+def read_payload(data_dir: str | os.PathLike[str], record: dict[str, Any]) -> bytes:
+    """The exact bytes of one capture, read back from its WARC record and checked.
+
+    The sha256 of the bytes must equal the record's: a damaged WARC is an error naming
+    the file and offset, never silently different bytes.
+    """
+    warc = captures_dir(data_dir) / str(record.get("warc_file"))
+    offset = record.get("warc_offset")
+    where = f"{warc}@{offset}"
+    if not isinstance(offset, int) or offset < 0:
+        raise CaptureError(f"{record.get('url')}: capture record has no valid warc_offset")
+    try:
+        with warc.open("rb") as fh:
+            fh.seek(offset)
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type != "response":
+                    raise CaptureError(f"{where}: expected a response record, found {rec.rec_type}")
+                data = rec.content_stream().read()
+                break
+            else:
+                raise CaptureError(f"{where}: no WARC record at this offset")
+    except OSError as exc:
+        raise CaptureError(f"{where}: cannot read capture: {exc.strerror or exc}") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != record.get("sha256"):
+        raise CaptureError(
+            f"{where}: payload sha256 {digest} differs from the index ({record.get('sha256')})"
+        )
+    return data
+
+
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+@dataclass
+class Fetched:
+    """One HTTP exchange as the spider saw it, ready to be stored."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: list[tuple[str, str]]
+    request_headers: list[tuple[str, str]] = field(default_factory=list)
+    method: str = "GET"
+    reason: str = ""
+    fetched_at: datetime | None = None
+
+
+class CaptureStore:
+    """Writer side of the store, owned by one crawl at a time (an exclusive lock).
+
+    `latest(url)` gives the last capture of a URL (for conditional requests and for
+    re-reading an unchanged page's links); `add()` stores a fetch when it is new or
+    changed and returns its index record, or None when the bytes are already stored.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+        self.data_dir = Path(data_dir)
+        self.dir = captures_dir(data_dir)
+        self.index_path = self.dir / INDEX_NAME
+        self._latest: dict[str, dict[str, Any]] = {}
+        self._seen: set[tuple[str, str]] = set()
+        self._warc: IO[bytes] | None = None
+        self._warc_name: str | None = None
+        self._writer: WARCWriter | None = None
+        self._lock: IO[str] | None = None
+        for rec in read_index(self.data_dir):
+            self._latest[rec["url"]] = rec
+            self._seen.add((rec["url"], rec["sha256"]))
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def open(self) -> CaptureStore:
+        """Take the store's lock and repair a half-written last index line."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._lock = (self.dir / ".lock").open("w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            self._lock = None
+            raise CaptureError(f"{self.dir}: another crawl is writing to this capture store") from None
+        if self.index_path.exists():
+            raw = self.index_path.read_bytes()
+            if raw and not raw.endswith(b"\n"):
+                # A kill mid-write left a partial line: drop it so the next append is clean.
+                keep = raw[: raw.rfind(b"\n") + 1]
+                with self.index_path.open("r+b") as fh:
+                    fh.truncate(len(keep))
+        return self
+
+    def close(self) -> None:
+        if self._warc is not None:
+            self._warc.close()
+            self._warc = None
+            if self._warc_name and (self.dir / self._warc_name).stat().st_size == 0:
+                (self.dir / self._warc_name).unlink()
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> CaptureStore:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading -----------------------------------------------------------------------
+    def latest(self, url: str) -> dict[str, Any] | None:
+        """The newest capture record of `url`, or None if it was never captured."""
+        return self._latest.get(url)
+
+    def payload(self, record: dict[str, Any]) -> bytes:
+        return read_payload(self.data_dir, record)
+
+    # -- writing -----------------------------------------------------------------------
+    def _open_warc(self) -> WARCWriter:
+        if self._writer is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            self._warc_name = f"nianbao-{stamp}-{os.getpid()}.warc.gz"
+            self._warc = (self.dir / self._warc_name).open("ab")
+            self._writer = WARCWriter(self._warc, gzip=True)
+        return self._writer
+
+    def add(self, fetched: Fetched, meta: dict[str, Any]) -> dict[str, Any] | None:
+        """Store `fetched` if new or changed; returns the index record written, else None.
+
+        `meta` carries the record fields the crawler knows (kind, report_url, source_id,
+        title, published, agency, region, level).
+        """
+        digest = hashlib.sha256(fetched.body).hexdigest()
+        if (fetched.url, digest) in self._seen:
+            return None
+        previous = self._latest.get(fetched.url)
+        when = fetched.fetched_at or datetime.now(UTC)
+        writer = self._open_warc()
+        assert self._warc is not None
+        headers = [(k, v) for k, v in fetched.headers if k.lower() not in _TRANSPORT_HEADERS]
+        headers.append(("Content-Length", str(len(fetched.body))))
+        warc_date = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        http_headers = StatusAndHeaders(
+            f"{fetched.status} {fetched.reason or 'OK'}", headers, protocol="HTTP/1.1"
+        )
+        response = writer.create_warc_record(
+            fetched.url,
+            "response",
+            payload=BytesIO(fetched.body),
+            length=len(fetched.body),
+            http_headers=http_headers,
+            warc_headers_dict={
+                "WARC-Date": warc_date,
+                "WARC-Payload-Digest": f"sha256:{digest}",
+            },
+        )
+        path = fetched.url.split("://", 1)[-1]
+        path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+        request = writer.create_warc_record(
+            fetched.url,
+            "request",
+            http_headers=StatusAndHeaders(
+                f"{fetched.method} {path} HTTP/1.1", list(fetched.request_headers), is_http_request=True
+            ),
+            warc_headers_dict={"WARC-Date": warc_date},
+        )
+        self._warc.seek(0, os.SEEK_END)
+        offset = self._warc.tell()
+        writer.write_record(response)
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        request.rec_headers.add_header("WARC-Concurrent-To", response_id)
+        writer.write_record(request)
+        self._warc.flush()
+        record = {
+            "url": fetched.url,
+            "sha256": digest,
+            "content_type": _header(fetched.headers, "content-type"),
+            "fetched_at": when.isoformat().replace("+00:00", "Z"),
+            "http_status": fetched.status,
+            "etag": _header(fetched.headers, "etag"),
+            "last_modified": _header(fetched.headers, "last-modified"),
+            "length": len(fetched.body),
+            "warc_file": self._warc_name,
+            "warc_offset": offset,
+            "kind": meta.get("kind", "page"),
+            "report_url": meta.get("report_url") or fetched.url,
+            "source_id": meta.get("source_id"),
+            "title": meta.get("title"),
+            "published": meta.get("published"),
+            "agency": meta.get("agency"),
+            "region": meta.get("region"),
+            "level": meta.get("level"),
+            "change": "new" if previous is None else "changed",
+        }
+        record = {k: record[k] for k in FIELDS}
+        with self.index_path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.flush()
+            with contextlib.suppress(OSError):
+                os.fsync(fh.fileno())
+        self._latest[fetched.url] = record
+        self._seen.add((fetched.url, digest))
+        return record

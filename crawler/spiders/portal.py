@@ -1,0 +1,305 @@
+"""The `portal` spider: one generic crawler for annual-report columns of any platform.
+
+For each source it reads the column's list pages (every time: that is where new reports
+appear), recognises the annual reports among the other notices by title, fetches each
+report page and the attachments it links to, and hands the bytes to the capture store.
+Report pages and attachments already captured are asked for conditionally, so an
+unchanged document costs a 304; the stored copy is then re-read to follow its links.
+
+    scrapy crawl portal -a url=https://www.gz.gov.cn/zfjgzy/gzsrmzfbgt/zfxxgknb/bm/2024n/
+    scrapy crawl portal                          # every verified source of crawler/sources.yaml
+    scrapy crawl portal -a sources=my.yaml -a source=gz-zengcheng
+    scrapy crawl portal -a url=... -s NIANBAO_DATA_DIR=data -s JOBDIR=data/job
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from .. import adapters
+from ..captures import CaptureStore, Fetched
+from ..items import Capture
+from ..links import attachment_url, date_in, date_in_url
+from ..sources import Source, load_sources, source_for_url
+from ..summary import Tally, summary_line
+from ..titles import is_report_title
+
+logger = logging.getLogger(__name__)
+
+# Where a detail page keeps its links to the document: anchors, and embedded viewers.
+_INDEX = re.compile(r"/index\.(s?html?|jsp|aspx?|php)$", re.I)
+_LINK_XPATH = "//a[@href] | //iframe[@src] | //embed[@src] | //object[@data]"
+# Page furniture whose links (accessibility guides, site maps as PDF) are not the report's.
+_CHROME = re.compile(r"(^|[\s_-])(top|nav|navbar|header|head|footer|foot|bottom|menu|breadcrumb|crumb|share"
+                     r"|toolbar|sidebar|side|links|friendlink)([\s_-]|$)", re.I)
+
+
+def _in_chrome(node: Any) -> bool:
+    for anc in node.xpath("ancestor::*[@class or @id]"):
+        if _CHROME.search(anc.attrib.get("class", "")) or _CHROME.search(anc.attrib.get("id", "")):
+            return True
+    return bool(node.xpath("ancestor::header | ancestor::footer | ancestor::nav"))
+
+
+def _headers(h: Any) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for key, values in h.items():
+        for v in values:
+            out.append((key.decode("latin-1"), v.decode("latin-1")))
+    return out
+
+
+def _meta_content(response: TextResponse, name: str) -> str | None:
+    value = response.xpath(f"//meta[@name='{name}']/@content").get()
+    return value.strip() if value and value.strip() else None
+
+
+def _list_key(url: str) -> str:
+    """One key for a column's `dir/` and `dir/index.html`, so no list page is read twice."""
+    return _INDEX.sub("/", url.split("#")[0])
+
+
+class PortalSpider(scrapy.Spider):
+    """Crawl report columns; see the module docstring for the command-line arguments."""
+
+    name = "portal"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        sources: str | None = None,
+        source: str | None = None,
+        source_objects: list[Source] | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.sources = self._resolve_sources(url, sources, source, source_objects)
+        self.by_id = {s.id: s for s in self.sources}
+        self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
+        self.tally = Tally([s.id for s in self.sources])
+        self.store: CaptureStore | None = None
+
+    @staticmethod
+    def _resolve_sources(
+        url: str | None, sources_file: str | None, only: str | None, objects: list[Source] | None
+    ) -> list[Source]:
+        if objects is not None:
+            return list(objects)
+        if url:
+            try:
+                registry = load_sources(sources_file)
+            except Exception:  # a bare URL needs no registry
+                registry = []
+            return [source_for_url(u.strip(), registry) for u in url.split(",") if u.strip()]
+        registry = load_sources(sources_file)
+        if only:
+            wanted = [s.strip() for s in only.split(",")]
+            unknown = [w for w in wanted if w not in {s.id for s in registry}]
+            if unknown:
+                raise ValueError(f"unknown source id(s) {', '.join(unknown)} in {sources_file or 'registry'}")
+            return [s for s in registry if s.id in wanted]
+        skipped = [s.id for s in registry if not s.verified]
+        if skipped:
+            logger.warning("sources with unknown column addresses, not crawled: %s", ", ".join(skipped))
+        return [s for s in registry if s.verified]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        data_dir = crawler.settings.get("NIANBAO_DATA_DIR", "data")
+        spider.store = CaptureStore(data_dir).open()
+        spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    # -- helpers -----------------------------------------------------------------------
+    def _source(self, response_or_request: Response | Request) -> Source:
+        return self.by_id[response_or_request.meta["source_id"]]
+
+    @staticmethod
+    def _allowed(src: Source, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in src.allowed_domains)
+
+    def _document_request(self, src: Source, url: str, callback: Any, **meta: Any) -> Request:
+        meta.update(
+            source_id=src.id,
+            nianbao_capture=True,
+            handle_httpstatus_list=[304],
+        )
+        return Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    # -- crawl -------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        for src in self.sources:
+            yield Request(
+                src.url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                meta={"source_id": src.id},
+            )
+
+    def parse_list(self, response: Response) -> Iterator[Request]:
+        """A list page: request each report recognised on it, and the further list pages."""
+        src = self._source(response)
+        tally = self.tally.get(src.id)
+        if not isinstance(response, TextResponse):
+            kind = response.headers.get("Content-Type")
+            tally.failures.append(f"{response.url}: list page is not text ({kind!r})")
+            return
+        tally.pages += 1
+        listing = adapters.parse_list(response, src.url, src.platform)
+        for entry in listing.entries:
+            if not self._allowed(src, entry.url) or not is_report_title(entry.title):
+                continue
+            tally.reports.add(entry.url)
+            meta = {"title": entry.title, "published": entry.published, "report_url": entry.url}
+            if attachment_url(entry.url, response.url):
+                yield self._document_request(src, entry.url, self.parse_attachment, kind="attachment", **meta)
+            else:
+                yield self._document_request(src, entry.url, self.parse_report, kind="page", **meta)
+        if tally.pages >= self.max_list_pages:
+            return
+        tally.listed.update((_list_key(response.url), _list_key(src.url)))
+        for req in listing.more:
+            key = _list_key(req.url) if req.method == "GET" else f"{req.url} {req.body!r}"
+            if self._allowed(src, req.url) and key not in tally.listed:
+                tally.listed.add(key)
+                yield req.replace(callback=self.parse_list, errback=self.on_error, meta={"source_id": src.id})
+
+    def _capture(self, response: Response, src: Source, **fields: Any) -> Capture:
+        request = response.request
+        meta = {**src.record_meta(), **fields}
+        if src.agency is None:
+            meta["agency"] = None
+        try:
+            reason = HTTPStatus(response.status).phrase
+        except ValueError:
+            reason = ""
+        fetched = Fetched(
+            url=response.url,
+            status=response.status,
+            body=response.body,
+            headers=_headers(response.headers),
+            request_headers=_headers(request.headers) if request is not None else [],
+            method=request.method if request is not None else "GET",
+            reason=reason,
+            fetched_at=datetime.now(UTC),
+        )
+        return Capture(fetched=fetched, meta=meta)
+
+    def _stored(self, response: Response) -> Response | None:
+        """For a 304: the stored copy of the URL as a response (None if we hold none)."""
+        record = self.store.latest(response.url) if self.store else None
+        if record is None:
+            self.tally.get(response.meta.get("source_id")).failures.append(
+                f"{response.url}: 304 Not Modified but no earlier capture to re-read"
+            )
+            return None
+        self.tally.captured(response.meta.get("source_id"), None)
+        body = self.store.payload(record)
+        headers = {"Content-Type": record["content_type"]} if record.get("content_type") else {}
+        if "html" in (record.get("content_type") or "html").lower():
+            return HtmlResponse(url=response.url, body=body, headers=headers, request=response.request)
+        return Response(url=response.url, body=body, headers=headers, request=response.request)
+
+    def parse_report(self, response: Response) -> Iterator[Capture | Request]:
+        """A report page: keep it (if new or changed), then follow its attachments."""
+        src = self._source(response)
+        meta = response.meta
+        if response.status == 304:
+            stored = self._stored(response)
+            if stored is None:
+                return
+            response = stored
+        elif not isinstance(response, TextResponse):
+            # The "page" is the document itself (a servlet without a file extension).
+            yield self._capture(response, src, kind="attachment", report_url=response.url,
+                                title=meta.get("title"), published=meta.get("published"))
+            return
+        else:
+            title = meta.get("title") or _meta_content(response, "ArticleTitle") or response.css(
+                "title::text").get(default="").strip() or None
+            published = (
+                meta.get("published")
+                or date_in(_meta_content(response, "PubDate"))
+                or date_in_url(response.url)
+            )
+            yield self._capture(response, src, kind="page", report_url=response.url, title=title,
+                                published=published)
+        if not isinstance(response, TextResponse):
+            return
+        for node in response.xpath(_LINK_XPATH):
+            if _in_chrome(node):
+                continue
+            href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
+            text = " ".join(node.xpath(".//text()").getall()).strip()
+            url = attachment_url(href, response.url, text)
+            if url and url != response.url and self._allowed(src, url):
+                yield self._document_request(
+                    src, url, self.parse_attachment, kind="attachment", report_url=response.url,
+                    title=text or node.attrib.get("title") or meta.get("title"),
+                    published=meta.get("published") or date_in_url(response.url),
+                )
+
+    def parse_attachment(self, response: Response) -> Iterator[Capture]:
+        """An attachment (the report document itself when the page says 详见附件)."""
+        src = self._source(response)
+        if response.status == 304:
+            self._stored_ok(response)
+            return
+        meta = response.meta
+        yield self._capture(response, src, kind="attachment", report_url=meta.get("report_url"),
+                            title=meta.get("title"), published=meta.get("published"))
+
+    def _stored_ok(self, response: Response) -> None:
+        record = self.store.latest(response.url) if self.store else None
+        if record is None:
+            self.tally.get(response.meta.get("source_id")).failures.append(
+                f"{response.url}: 304 Not Modified but no earlier capture"
+            )
+        else:
+            self.tally.captured(response.meta.get("source_id"), None)
+
+    def on_error(self, failure: Failure) -> None:
+        """A request that failed for good (after retries): count it for its source."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            # robots.txt or an offsite link: a rule we follow on purpose, not a failure.
+            logger.info("not fetched (%s): %s", failure.value, request.url)
+            if request.meta.get("report_url") == request.url:
+                self.tally.get(request.meta.get("source_id")).reports.discard(request.url)
+            return
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        logger.warning("failed %s: %s", request.url, reason)
+        self.tally.get(request.meta.get("source_id")).failures.append(f"{request.url}: {reason}")
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        rows = self.tally.rows()
+        for row in rows:
+            logger.info(summary_line(row))
+            for problem in row["failures"]:
+                logger.info("  failed: %s", problem)
+        if self.store is not None:
+            (self.store.dir / "last_crawl.json").write_text(
+                json.dumps({"finish_reason": reason, "per_source": rows}, ensure_ascii=False, indent=1),
+                encoding="utf-8",
+            )
+            self.store.close()

@@ -1,0 +1,29 @@
+"""Make Datasette's standard ``?_search=`` find Chinese substrings of any length.
+
+Datasette 0.65 turns ``?_search=TERM`` into
+``rowid in (select rowid from <fts_table> where <fts_table> match escape_fts(:search))``
+(datasette/filters.py), and ``escape_fts`` is an SQL function that Datasette registers on
+every connection in its own ``prepare_connection`` hook (datasette/sql_functions.py).
+Our archive's FTS tables hold character bigrams as hex tokens (archive/search.py), so we
+register our own ``escape_fts`` that turns the term into the matching bigram phrase. The
+hook is ``trylast`` so that it runs after Datasette's and the last registration wins.
+The search box, the URLs and the .json/.csv variants therefore stay Datasette's own.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from datasette import hookimpl
+
+try:
+    from archive.search import match_query
+except ImportError:  # served from a checkout that is not installed: use the repository's copy
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from archive.search import match_query
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    conn.create_function("escape_fts", 1, match_query, deterministic=True)

@@ -1,0 +1,179 @@
+"""PDF -> `Document` with pypdfium2: text lines in reading order, ruled tables as tables.
+
+Per page: characters and rules are read (`pdf_page`), ruled tables rebuilt (`pdf_tables`),
+the remaining characters grouped into lines; tables and lines are then ordered top to
+bottom so each table stands after its heading. Page footers (- 3 -, 第 3 页 共 9 页) are
+dropped, and a table continued on the next page (same columns, header repeated or not)
+is joined into one. Kangxi radicals and other compatibility characters are kept as they
+are: the analyser normalises with NFKC. Encrypted, corrupt and image-only PDFs raise
+`ParseError` with the reason, so a scan is never mistaken for an empty report.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+from .model import Block, Cell, Document, Paragraph, ParseError, Table
+from .pdf_page import Char, page_chars, page_rules
+from .pdf_tables import PageTable, find_tables, line_text, lines_of
+
+FOOTER_ANYWHERE = re.compile(
+    r"^\s*(?:[-—–－―_~·•]+\s*\d{1,4}\s*[-—–－―_~·•]+"
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
+    r"|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页)\s*$"
+)
+FOOTER_AT_MARGIN = re.compile(r"^\s*(?:\d{1,4}|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$",
+                              re.I)
+MARGIN = 0.1  # share of the page height at top and bottom where bare page numbers live
+TAB_GAP = 2.5  # a gap wider than this many character heights separates columns
+
+
+def extract(data: bytes, source: str) -> Document:
+    """Parse a PDF into lines and ruled tables; raise ParseError when it cannot be read."""
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ParseError(source, open_problem(exc)) from exc
+    doc = Document(source=source, kind="pdf")
+    try:
+        title = (pdf.get_metadata_value("Title") or "").strip()
+        if title and not re.match(r"^(untitled|microsoft word.*|无标题|\s*)$", title, re.I):
+            doc.meta["title"] = title
+        pages: list[list[tuple[str, object]]] = []
+        any_text = False
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                items, has_text = read_page(page)
+            finally:
+                page.close()
+            any_text = any_text or has_text
+            pages.append(items)
+    except pdfium.PdfiumError as exc:
+        raise ParseError(source, f"corrupt PDF: {exc}") from exc
+    finally:
+        pdf.close()
+    if not any_text:
+        raise ParseError(source, "image-only PDF: no text layer, OCR is needed")
+    doc.blocks = join_pages(pages, doc.notes)
+    return doc
+
+
+def open_problem(exc: pdfium.PdfiumError) -> str:
+    """Why pdfium refused the file, in words a person can act on."""
+    code = getattr(exc, "err_code", None)
+    if code == raw.FPDF_ERR_PASSWORD:
+        return "encrypted PDF (password required)"
+    if code == raw.FPDF_ERR_SECURITY:
+        return "encrypted PDF (unsupported security handler)"
+    return f"corrupt PDF: {exc}"
+
+
+def read_page(page: pdfium.PdfPage) -> tuple[list[tuple[str, object]], bool]:
+    """One page as ("line", text) and ("table", PageTable) items, top to bottom."""
+    chars = page_chars(page)
+    has_text = any(c.text.strip() for c in chars)
+    if not has_text:
+        return [], False
+    _, height = page.get_size()
+    tables = find_tables(page_rules(page), chars)
+    free = outside_tables(chars, [t.bbox for t in tables])
+    positioned: list[tuple[float, str, object]] = []
+    for line in lines_of(free):
+        text = line_text(line, TAB_GAP).strip()
+        if not text:
+            continue
+        top = max(c.y1 for c in line)
+        bottom = min(c.y0 for c in line)
+        at_margin = bottom < height * MARGIN or top > height * (1 - MARGIN)
+        if FOOTER_ANYWHERE.match(text) or (at_margin and FOOTER_AT_MARGIN.match(text)):
+            positioned.append((top, "footer", text))
+            continue
+        positioned.append((top, "line", text))
+    for t in tables:
+        positioned.append((t.ys[0], "table", t))
+    positioned.sort(key=lambda item: -item[0])
+    return [(kind, obj) for _, kind, obj in positioned], True
+
+
+def outside_tables(chars: list[Char], boxes: list[tuple[float, float, float, float]]) -> list[Char]:
+    """The characters whose centre lies in no table box (a little slack for the rules)."""
+    out = []
+    for c in chars:
+        if c.text == "\n":
+            continue
+        x, y = c.cx, c.cy
+        for x0, y0, x1, y1 in boxes:
+            if y0 - 0.5 <= y <= y1 + 0.5 and x0 - 0.5 <= x <= x1 + 0.5:
+                break
+        else:
+            out.append(c)
+    return out
+
+
+def join_pages(pages: list[list[tuple[str, object]]], notes: list[str]) -> list[Block]:
+    """Blocks of all pages; footers dropped; a table continued on the next page joined."""
+    blocks: list[Block] = []
+    last: PageTable | None = None  # the table the previous block came from, if any
+    last_block: Table | None = None
+    footers = 0
+    for items in pages:
+        for kind, obj in items:
+            if kind == "footer":
+                footers += 1
+                continue
+            if kind == "line":
+                blocks.append(Paragraph(str(obj)))
+                last = last_block = None
+                continue
+            table: PageTable = obj  # type: ignore[assignment]
+            if last is not None and last_block is not None and same_columns(last, table):
+                extend(last_block, last, table)
+                notes.append("table continued on the next page joined")
+            else:
+                last_block = Table(rows=[list(r) for r in table.rows])
+                blocks.append(last_block)
+            last = table
+    if footers:
+        notes.append(f"{footers} page header/footer line(s) dropped")
+    return blocks
+
+
+def same_columns(a: PageTable, b: PageTable) -> bool:
+    """Two tables continue each other when their column boundaries coincide."""
+    return len(a.xs) == len(b.xs) and all(abs(x - y) <= 2.0 for x, y in zip(a.xs, b.xs, strict=True))
+
+
+def extend(block: Table, prev: PageTable, cont: PageTable) -> None:
+    """Append a continuation: drop its repeated header rows, and carry down the text of
+    a merged cell broken by the page (Word leaves the continued part blank)."""
+    rows = [list(r) for r in cont.rows]
+    regions = cont.regions
+    skip = 0
+    while skip < len(rows) and skip < len(block.rows) and texts(rows[skip]) == texts(block.rows[skip]):
+        skip += 1
+    rows, regions = rows[skip:], regions[skip:]
+    if rows and block.rows:
+        above = block.rows[-1]
+        prev_bottom = prev.regions[-1] if prev.regions else []
+        prev_row_above = prev.regions[-2] if len(prev.regions) > 1 else []
+        for c, cell in enumerate(rows[0]):
+            if cell.text or c >= len(above) or not above[c].text:
+                continue
+            # the cell above was itself a tall merged cell (or a copy of one)
+            tall = above[c].spanned or (c < len(prev_row_above) and c < len(prev_bottom)
+                                        and prev_row_above[c] == prev_bottom[c])
+            if not tall:
+                continue
+            region = regions[0][c]
+            for r, row in enumerate(rows):
+                if c < len(row) and regions[r][c] == region and not row[c].text:
+                    row[c] = Cell(above[c].text, spanned=True)
+    block.rows.extend(rows)
+
+
+def texts(row: list[Cell]) -> list[str]:
+    return [c.text for c in row]

@@ -1,0 +1,141 @@
+"""Low-level reading of one PDF page with pypdfium2: characters with boxes, ruling lines.
+
+Only two things are needed from a page to rebuild its tables and lines: every character
+with its position, and the straight horizontal/vertical strokes (the table rules). Both
+are read through pdfium's C API directly, one call per character or path segment,
+which keeps the PDF extractor many times faster than pdfminer-based tools.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+THIN = 3.0  # a filled/stroked shape at most this thick is a rule, not an area
+
+
+class Char:
+    """One character: text and its loose box in page coordinates (y grows upwards).
+
+    Centre and height are computed once: table and line building look at them often.
+    """
+
+    __slots__ = ("cx", "cy", "height", "text", "x0", "x1", "y0", "y1")
+
+    def __init__(self, text: str, x0: float, y0: float, x1: float, y1: float) -> None:
+        self.text = text
+        self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
+        self.cx = (x0 + x1) / 2
+        self.cy = (y0 + y1) / 2
+        self.height = y1 - y0
+
+    def __repr__(self) -> str:
+        return f"Char({self.text!r}, {self.x0:.1f}, {self.y0:.1f}, {self.x1:.1f}, {self.y1:.1f})"
+
+
+@dataclass(slots=True)
+class Rule:
+    """A horizontal (y fixed, from a to b in x) or vertical (x fixed, a..b in y) rule."""
+
+    horizontal: bool
+    pos: float
+    a: float
+    b: float
+
+
+def page_chars(page: pdfium.PdfPage) -> list[Char]:
+    """All non-generated characters of a page in content order ("\\n" marks pdfium's
+    own line ends so callers can still see them)."""
+    tp = page.get_textpage()
+    try:
+        n = raw.FPDFText_CountChars(tp.raw)
+        text = tp.get_text_range(0, n) if n > 0 else ""
+        # One bulk call for the text when it lines up with the character indices (it
+        # does unless the page has characters outside the BMP); else one call per char.
+        bulk = len(text) == n
+        rect = raw.FS_RECTF()
+        get_box = raw.FPDFText_GetLooseCharBox
+        generated = raw.FPDFText_IsGenerated
+        out: list[Char] = []
+        for i in range(n):
+            if bulk:
+                ch = text[i]
+            else:
+                code = raw.FPDFText_GetUnicode(tp.raw, i)
+                ch = chr(code) if 0 < code < 0x110000 else "\ufffd"
+            if ch in "\r\n":
+                if out and out[-1].text != "\n":
+                    out.append(Char("\n", 0, 0, 0, 0))
+                continue
+            # pdfium generates only spaces and line ends: ask about spaces alone
+            if ch in "\x00\ufffe" or (ch == " " and generated(tp.raw, i) == 1):
+                continue
+            if not get_box(tp.raw, i, rect):
+                continue
+            out.append(Char(ch, rect.left, rect.bottom, rect.right, rect.top))
+        return out
+    finally:
+        tp.close()
+
+
+def page_rules(page: pdfium.PdfPage) -> list[Rule]:
+    """Axis-aligned rules drawn on the page: thin path objects and the straight edges of
+    thicker paths (rectangles drawn as cell borders)."""
+    rules: list[Rule] = []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=4):
+        try:
+            left, bottom, right, top = obj.get_bounds()
+        except pdfium.PdfiumError:
+            continue
+        w, h = right - left, top - bottom
+        if w <= THIN and h > THIN:
+            rules.append(Rule(False, (left + right) / 2, bottom, top))
+        elif h <= THIN and w > THIN:
+            rules.append(Rule(True, (bottom + top) / 2, left, right))
+        elif w > THIN and h > THIN:
+            rules.extend(_path_edges(obj))
+    return rules
+
+
+def _path_edges(obj) -> list[Rule]:
+    """Straight axis-aligned edges of a path (e.g. cell rectangles), in page space."""
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj.raw, m):
+        return []
+    n = raw.FPDFPath_CountSegments(obj.raw)
+    if n <= 0 or n > 2000:
+        return []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    pts: list[tuple[int, float, float, bool]] = []
+    for i in range(n):
+        seg = raw.FPDFPath_GetPathSegment(obj.raw, i)
+        if not seg or not raw.FPDFPathSegment_GetPoint(seg, x, y):
+            continue
+        px = m.a * x.value + m.c * y.value + m.e
+        py = m.b * x.value + m.d * y.value + m.f
+        pts.append((raw.FPDFPathSegment_GetType(seg), px, py, bool(raw.FPDFPathSegment_GetClose(seg))))
+    edges: list[Rule] = []
+    start: tuple[float, float] | None = None
+    prev: tuple[float, float] | None = None
+    for kind, px, py, close in pts:
+        if kind == raw.FPDF_SEGMENT_MOVETO:
+            start = prev = (px, py)
+            continue
+        if kind == raw.FPDF_SEGMENT_LINETO and prev is not None:
+            _edge(edges, prev, (px, py))
+        prev = (px, py)
+        if close and start is not None:
+            _edge(edges, prev, start)
+            prev = start
+    return edges
+
+
+def _edge(edges: list[Rule], p: tuple[float, float], q: tuple[float, float]) -> None:
+    (x0, y0), (x1, y1) = p, q
+    if abs(y0 - y1) <= 0.5 and abs(x0 - x1) > THIN:
+        edges.append(Rule(True, (y0 + y1) / 2, min(x0, x1), max(x0, x1)))
+    elif abs(x0 - x1) <= 0.5 and abs(y0 - y1) > THIN:
+        edges.append(Rule(False, (x0 + x1) / 2, min(y0, y1), max(y0, y1)))

@@ -1,0 +1,226 @@
+"""Ruled tables of a PDF page, rebuilt from the drawn rules and the characters' positions.
+
+Plain text extraction prints a table's numbers before their labels and wraps labels over
+lines; the rules say exactly where each cell is. Rules that touch form a table; their
+distinct x and y positions form a grid; two neighbouring grid cells with no rule between
+them are one merged cell (rowspan/colspan), whose text is read once and copied, marked
+`spanned`, into the other grid positions. Characters go to the cell containing their
+centre.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+from .model import Cell
+from .pdf_page import Char, Rule
+
+SNAP = 2.0  # positions closer than this are one grid line
+TOUCH = 3.0  # rules closer than this touch
+
+
+@dataclass
+class PageTable:
+    """A table found on a page: grid lines, cells, and which cells reach the bottom edge."""
+
+    xs: list[float]  # column boundaries, left to right
+    ys: list[float]  # row boundaries, top to bottom (descending y)
+    rows: list[list[Cell]] = field(default_factory=list)
+    # per row, per column: id of the merged region (equal ids = one cell)
+    regions: list[list[int]] = field(default_factory=list)
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return self.xs[0], self.ys[-1], self.xs[-1], self.ys[0]
+
+    def contains(self, x: float, y: float) -> bool:
+        x0, y0, x1, y1 = self.bbox
+        return x0 - 0.5 <= x <= x1 + 0.5 and y0 - 0.5 <= y <= y1 + 0.5
+
+
+def cluster(values: list[float], tol: float = SNAP) -> list[float]:
+    """Sorted distinct positions, values within `tol` of each other merged (mean)."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(g) / len(g) for g in out]
+
+
+def group_rules(rules: list[Rule]) -> list[list[Rule]]:
+    """Rules that touch or cross each other, as connected groups (one per table)."""
+    parent = list(range(len(rules)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    hs = [i for i, r in enumerate(rules) if r.horizontal]
+    vs = [i for i, r in enumerate(rules) if not r.horizontal]
+    for i in hs:
+        h = rules[i]
+        for j in vs:
+            v = rules[j]
+            if h.a - TOUCH <= v.pos <= h.b + TOUCH and v.a - TOUCH <= h.pos <= v.b + TOUCH:
+                parent[find(i)] = find(j)
+    # collinear overlapping rules (a rule drawn in pieces)
+    for group in (hs, vs):
+        for k, i in enumerate(group):
+            for j in group[k + 1 :]:
+                a, b = rules[i], rules[j]
+                if abs(a.pos - b.pos) <= SNAP and a.a <= b.b + TOUCH and b.a <= a.b + TOUCH:
+                    parent[find(i)] = find(j)
+    groups: dict[int, list[Rule]] = {}
+    for i in range(len(rules)):
+        groups.setdefault(find(i), []).append(rules[i])
+    return list(groups.values())
+
+
+def by_position(rules: list[Rule], lines: list[float]) -> dict[int, list[tuple[float, float]]]:
+    """Rules indexed by the grid line they lie on: grid index -> [(start, end)]."""
+    index: dict[int, list[tuple[float, float]]] = {}
+    for r in rules:
+        k = bisect.bisect_left(lines, r.pos - SNAP)
+        if k < len(lines) and abs(lines[k] - r.pos) <= SNAP:
+            index.setdefault(k, []).append((r.a, r.b))
+    return index
+
+
+def covered(spans: list[tuple[float, float]], at: float) -> bool:
+    """Does one of the rules on a grid line run through `at`?"""
+    return any(a - SNAP <= at <= b + SNAP for a, b in spans)
+
+
+def find_tables(rules: list[Rule], chars: list[Char]) -> list[PageTable]:
+    """Every ruled table on the page, with its cells' text, top to bottom."""
+    tables: list[PageTable] = []
+    by_y = sorted((c for c in chars if c.text != "\n"), key=lambda c: c.cy)
+    keys = [c.cy for c in by_y]
+    for group in group_rules(rules):
+        hs = [r for r in group if r.horizontal]
+        vs = [r for r in group if not r.horizontal]
+        if len(hs) < 2 or len(vs) < 2:
+            continue
+        xs = cluster([r.pos for r in vs])
+        ys = sorted(cluster([r.pos for r in hs]), reverse=True)
+        if len(xs) < 2 or len(ys) < 2:
+            continue
+        table = PageTable(xs=xs, ys=ys)
+        lo, hi = bisect.bisect_left(keys, ys[-1]), bisect.bisect_right(keys, ys[0])
+        build_cells(table, hs, vs, by_y[lo:hi])
+        if table.rows:
+            tables.append(table)
+    tables.sort(key=lambda t: -t.ys[0])
+    return tables
+
+
+def build_cells(table: PageTable, hs: list[Rule], vs: list[Rule], chars: list[Char]) -> None:
+    """Merge grid cells not separated by a rule, then fill each merged cell's text."""
+    xs, ys = table.xs, table.ys
+    nr, nc = len(ys) - 1, len(xs) - 1
+    parent = list(range(nr * nc))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    v_at = by_position(vs, xs)
+    asc = sorted(ys)
+    h_asc = by_position(hs, asc)
+    h_at = {len(ys) - 1 - k: spans for k, spans in h_asc.items()}  # index in descending ys
+    for r in range(nr):
+        ymid = (ys[r] + ys[r + 1]) / 2
+        for c in range(nc):
+            xmid = (xs[c] + xs[c + 1]) / 2
+            if c + 1 < nc and not covered(v_at.get(c + 1, []), ymid):
+                parent[find(r * nc + c)] = find(r * nc + c + 1)
+            if r + 1 < nr and not covered(h_at.get(r + 1, []), xmid):
+                parent[find(r * nc + c)] = find((r + 1) * nc + c)
+    regions = [[find(r * nc + c) for c in range(nc)] for r in range(nr)]
+    # characters into grid cells, then into regions
+    neg_ys = [-y for y in ys]
+    texts: dict[int, list[Char]] = {}
+    x_lo, x_hi = xs[0], xs[-1]
+    for ch in chars:
+        cx = ch.cx
+        if ch.text == "\n" or not x_lo <= cx <= x_hi:
+            continue
+        c = bisect.bisect_right(xs, cx) - 1
+        r = bisect.bisect_right(neg_ys, -ch.cy) - 1
+        if 0 <= c < nc and 0 <= r < nr:
+            texts.setdefault(regions[r][c], []).append(ch)
+    seen: set[int] = set()
+    rows: list[list[Cell]] = []
+    for r in range(nr):
+        row = []
+        for c in range(nc):
+            reg = regions[r][c]
+            text = cell_text(texts.get(reg, []))
+            row.append(Cell(text, spanned=reg in seen))
+            seen.add(reg)
+        rows.append(row)
+    table.rows = rows
+    table.regions = regions
+
+
+def lines_of(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into visual lines (top to bottom), each sorted left to right."""
+    items = sorted((c for c in chars if c.text != "\n"), key=lambda c: -c.cy)
+    lines: list[list[Char]] = []
+    for ch in items:
+        if lines:
+            last = lines[-1]
+            ref = last[0]
+            tol = max(1.0, min(ref.height, ch.height) * 0.5)
+            if abs(ref.cy - ch.cy) <= tol:
+                last.append(ch)
+                continue
+        lines.append([ch])
+    for line in lines:
+        line.sort(key=lambda c: c.x0)
+    return lines
+
+
+def line_text(line: list[Char], tab_gap: float | None = None) -> str:
+    """A line's characters joined; a gap wider than a character adds a space (or a tab
+    when wider than `tab_gap` heights, the columns of an unruled table)."""
+    out: list[str] = []
+    prev: Char | None = None
+    for ch in line:
+        if prev is not None:
+            gap = ch.x0 - prev.x1
+            h = max(prev.height, ch.height, 1.0)
+            if tab_gap is not None and gap > tab_gap * h:
+                out.append("\t")
+            elif gap > 0.6 * h and out and out[-1] not in (" ", "\t") and ch.text != " ":
+                out.append(" ")
+        out.append(ch.text)
+        prev = ch
+    return "".join(out)
+
+
+def cell_text(chars: list[Char]) -> str:
+    """A cell's lines joined: nothing between Chinese characters (a label wrapped in a
+    narrow column), a space between two Latin letters or digits."""
+    if not chars:
+        return ""
+    lo = min(c.cy for c in chars)
+    hi = max(c.cy for c in chars)
+    if hi - lo <= 1.0:  # one line: the common case of a number or a short label
+        return " ".join(line_text(sorted(chars, key=lambda c: c.x0)).split())
+    text = ""
+    for line in lines_of(chars):
+        piece = line_text(line).strip()
+        if not piece:
+            continue
+        if text and text[-1].isascii() and text[-1].isalnum() and piece[0].isascii() and piece[0].isalnum():
+            text += " "
+        text += piece
+    return " ".join(text.split())

@@ -1,0 +1,327 @@
+"""Helpers for the archive tests: report dicts built from the seed truth, and a live Datasette.
+
+The parser is written at the same time as the archive, so the reports loaded here are
+built from tests/fixtures/seeds/truth/*.json (the hand-checked values) with sections cut
+from the seed texts by a tiny splitter and the report's own arithmetic checks computed
+here; expectations are computed from the same truth files, never typed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SEEDS = REPO / "tests" / "fixtures" / "seeds"
+SEED_IDS = sorted(p.stem for p in (SEEDS / "truth").glob("*.json"))
+APPLICANTS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+OUTCOMES = ["结果维持", "结果纠正", "其他结果", "尚未审结"]
+XSS = "<script>alert(1)</script>"
+
+# The extra report: no tables (like a pre-2019 report), scraped HTML in its title and text.
+EXTRA = {
+    "agency": "广州市测试局",
+    "year": 2021,
+    "title": f"广州市测试局2021年政府信息公开工作年度报告{XSS}",
+    "text": f"总体情况。{XSS} 本机关年报已公开；设立12345热线，ABC Hotline 全年受理咨询。",
+    "url": "https://www.gz.gov.cn/test/2021/post_1.html",
+    "html": f"<html><body><h1>年度报告</h1>{XSS}</body></html>".encode(),
+}
+
+
+def truth(seed: str) -> dict[str, Any]:
+    return json.loads((SEEDS / "truth" / f"{seed}.json").read_text(encoding="utf-8"))
+
+
+def seed_text(seed: str) -> str:
+    return (SEEDS / f"{seed}.txt").read_text(encoding="utf-8")
+
+
+_NUMERALS = "一二三四五六七八九十"
+
+
+def split_sections(text: str) -> list[dict[str, Any]]:
+    """Cut a report at its headings 一、 二、 … taken in order (table labels reuse them)."""
+    sections: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        expected = _NUMERALS[len(sections)] if len(sections) < len(_NUMERALS) else None
+        is_heading = (expected and re.match(rf"^{expected}、\S", stripped) and "\t" not in stripped
+                      and not re.search(r"结转|結轉|\d", stripped))
+        if is_heading:
+            current = {"number": len(sections) + 1, "heading": stripped, "lines": []}
+            sections.append(current)
+        elif current is not None:
+            current["lines"].append(line)
+    return [
+        {"number": s["number"], "heading": s["heading"], "text": "\n".join(s["lines"]).strip()}
+        for s in sections
+    ]
+
+
+def _value_map(cells: list[dict[str, Any]], keys: tuple[str, str]) -> dict[tuple[str, str], Any]:
+    return {(c[keys[0]], c[keys[1]]): c["value"] for c in cells}
+
+
+def compute_checks(t: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's own arithmetic (REPORT_JSON.md), skipping sums with an unreadable cell."""
+    app = _value_map(t["applications"], ("row", "applicant"))
+    rows = sorted({r for r, _ in app})
+    outcome_rows = [r for r in rows if r.startswith("3.") and r != "3.7"]
+
+    def cell(row: str, applicant: str) -> dict[str, str]:
+        return {"table": "applications", "row": row, "applicant": applicant}
+
+    row_total = []
+    for r in rows:
+        vals = [app.get((r, a)) for a in APPLICANTS]
+        total = app.get((r, "总计"))
+        if total is not None and None not in vals and sum(vals) != total:
+            row_total.append(cell(r, "总计"))
+    balance, outcome_total = [], []
+    for a in [*APPLICANTS, "总计"]:
+        v = [app.get((r, a)) for r in ("1", "2", "3.7", "4")]
+        if None not in v and v[0] + v[1] != v[2] + v[3]:
+            balance.append(cell("3.7", a))
+        parts = [app.get((r, a)) for r in outcome_rows]
+        if app.get(("3.7", a)) is not None and None not in parts and sum(parts) != app[("3.7", a)]:
+            outcome_total.append(cell("3.7", a))
+    rev = _value_map(t["reviews"], ("stage", "outcome"))
+    review_total = []
+    for stage in sorted({s for s, _ in rev}):
+        parts = [rev.get((stage, o)) for o in OUTCOMES]
+        if rev.get((stage, "总计")) is not None and None not in parts and sum(parts) != rev[(stage, "总计")]:
+            review_total.append({"table": "reviews", "stage": stage, "outcome": "总计"})
+    return [
+        {"name": name, "ok": not cells, "cells": cells}
+        for name, cells in (
+            ("row_total", row_total), ("balance", balance),
+            ("outcome_total", outcome_total), ("review_total", review_total),
+        )
+    ]
+
+
+def region_of(agency: str) -> str:
+    for district in ("黄埔区", "白云区", "增城区"):
+        if district in agency:
+            return district
+    return "广州市"
+
+
+def seed_url(seed: str) -> str:
+    return f"https://www.gz.gov.cn/zfxxgknb/{seed}/content/post_{seed[:3]}.html"
+
+
+def document(url: str, content: bytes, *, kind: str = "page", content_type: str = "text/html",
+             fetched_at: str = "2026-11-01T00:00:00+00:00") -> dict[str, Any]:
+    return {
+        "url": url, "sha256": hashlib.sha256(content).hexdigest(), "content_type": content_type,
+        "fetched_at": fetched_at, "kind": kind, "content": content,
+        "warc_file": None, "warc_offset": None,
+    }
+
+
+def report_from_truth(seed: str) -> dict[str, Any]:
+    """A nianbao.report/1 dict with the truth's values, the seed's sections and our checks."""
+    t = truth(seed)
+    text = seed_text(seed)
+    checks = compute_checks(t)
+
+    def with_raw(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**c, "raw": "" if c["value"] is None else str(c["value"])} for c in cells]
+
+    title = next(line.strip() for line in text.splitlines() if line.strip())
+    return {
+        "schema": "nianbao.report/1",
+        "source": seed_url(seed),
+        "title": title,
+        "agency": t["agency"],
+        "year": t["year"],
+        "template": t["template"],
+        "script": "traditional" if seed.startswith("002") else "simplified",
+        "sections": split_sections(text),
+        "active_disclosure": with_raw(t["active_disclosure"]),
+        "applications": with_raw(t["applications"]),
+        "reviews": with_raw(t["reviews"]),
+        "checks": checks,
+        "published": None,
+        "kind": "text",
+        "status": "ok" if all(c["ok"] for c in checks) else "flagged",
+        "flags": [],
+        "text": text,
+    }
+
+
+def seed_load_args(seed: str) -> dict[str, Any]:
+    """Keyword arguments of archive.load.load_report for one seed."""
+    report = report_from_truth(seed)
+    return {
+        "report": report,
+        "url": seed_url(seed),
+        "documents": [document(seed_url(seed), seed_text(seed).encode("utf-8"),
+                               content_type="text/plain; charset=utf-8")],
+        "published": f"{report['year'] + 1}-01-31",
+        "source": {"source_id": "gz-test", "agency": report["agency"],
+                   "region": region_of(report["agency"]), "level": "city"},
+    }
+
+
+def extra_load_args() -> dict[str, Any]:
+    report = {
+        "schema": "nianbao.report/1", "source": EXTRA["url"], "title": EXTRA["title"],
+        "agency": EXTRA["agency"], "year": EXTRA["year"], "template": None, "script": "simplified",
+        "sections": [{"number": 1, "heading": "一、总体情况", "text": EXTRA["text"]}],
+        "active_disclosure": [], "applications": [], "reviews": [], "checks": [],
+        "published": None, "kind": "html", "status": "ok", "flags": ["no tables"],
+        "text": EXTRA["text"],
+    }
+    return {
+        "report": report, "url": EXTRA["url"],
+        "documents": [document(EXTRA["url"], EXTRA["html"])],
+        "source": {"source_id": "gz-test", "region": "广州市", "level": "city"},
+    }
+
+
+def build_archive(path: Path):
+    """The archive of the five seeds and the extra report; returns the open Database."""
+    from archive import load
+
+    db = load.open_archive(path)
+    for seed in SEED_IDS:
+        load.load_report(db, **seed_load_args(seed))
+    load.load_report(db, **extra_load_args())
+    return db
+
+
+# Search terms of every length 1-6, mixed and cased, that users type (see test_search*.py).
+SEARCH_TERMS = ["复议", "年报", "档案馆", "12345热线", "12345 热线", "复", "政府信息公开", "不存在的词语",
+                "WWW.hp.GOV", "abc hotline", "<script>", "（三）"]
+
+
+def table_counts(db) -> dict[str, int]:
+    names = ["reports", "sections", "active_disclosure", "applications", "reviews", "checks",
+             "documents", "blobs"]
+    return {n: db.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}
+
+
+# --- a real Datasette on 127.0.0.1 -------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as r:
+            return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def http_get_or_none(url: str) -> tuple[int, dict[str, str], bytes] | None:
+    """None when nothing answers at `url` (server not up yet, or stopped)."""
+    try:
+        return http_get(url)
+    except OSError:
+        return None
+
+
+class Served:
+    """A running Datasette: its base URL and the archive file it serves."""
+
+    def __init__(self, base: str, db_path: Path) -> None:
+        self.base = base
+        self.db_path = db_path
+
+    def url(self, path: str, **params: Any) -> str:
+        query = urllib.parse.urlencode(params)
+        return self.base + path + ("?" + query if query else "")
+
+    def get(self, path: str, **params: Any) -> tuple[int, dict[str, str], bytes]:
+        return http_get(self.url(path, **params))
+
+    def json(self, path: str, **params: Any) -> Any:
+        status, _, body = http_get(self.url(path, **params))
+        assert status == 200, f"{path} {params}: HTTP {status}: {body[:500]!r}"
+        return json.loads(body)
+
+    def rows(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        return self.json(path, _shape="array", **params)
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> Served:
+    from archive import serve
+
+    tmp = tmp_path_factory.mktemp("served")
+    db_path = tmp / "archive.db"
+    build_archive(db_path).close()
+    port = free_port()
+    log = (tmp / "datasette.log").open("wb")
+    proc = subprocess.Popen(serve.datasette_args(db_path, host="127.0.0.1", port=port),
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        "datasette did not start: " + (tmp / "datasette.log").read_text()[-3000:]
+                    ) from None
+                time.sleep(0.2)
+        yield Served(base, db_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def archive_db(tmp_path):
+    db = build_archive(tmp_path / "archive.db")
+    yield db
+    db.close()
+
+
+# Test modules are imported with --import-mode=importlib and cannot import this file: they
+# get these helpers through the `h` fixture, and search terms through `search_term`.
+HELPERS = SimpleNamespace(
+    REPO=REPO, SEEDS=SEEDS, SEED_IDS=SEED_IDS, APPLICANTS=APPLICANTS, XSS=XSS, EXTRA=EXTRA,
+    SEARCH_TERMS=SEARCH_TERMS, truth=truth, seed_text=seed_text, split_sections=split_sections,
+    compute_checks=compute_checks, region_of=region_of, seed_url=seed_url, document=document,
+    report_from_truth=report_from_truth, seed_load_args=seed_load_args,
+    extra_load_args=extra_load_args, build_archive=build_archive, table_counts=table_counts,
+    http_get=http_get, http_get_or_none=http_get_or_none, free_port=free_port,
+)
+
+
+@pytest.fixture(scope="session")
+def h() -> SimpleNamespace:
+    return HELPERS
+
+
+def pytest_generate_tests(metafunc) -> None:
+    if "search_term" in metafunc.fixturenames:
+        metafunc.parametrize("search_term", SEARCH_TERMS)
