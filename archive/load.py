@@ -150,9 +150,9 @@ def load_report(
     fetched_at, kind, content, warc_file, warc_offset}); `source` carries the registry's
     source_id, agency, region and level. Raises LoadError, writing nothing, on bad input.
     """
-    name = url or str(report.get("source") or "report")
     if not isinstance(report, dict):
-        raise LoadError(name, f"report is {type(report).__name__}, not a dict")
+        raise LoadError(url or "report", f"report is {type(report).__name__}, not a dict")
+    name = url or str(report.get("source") or "report")
     if report.get("error"):
         raise LoadError(name, f"the parser failed: {report['error']}")
     if not url:
@@ -166,15 +166,14 @@ def load_report(
     agency = report.get("agency") or source.get("agency")
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
-    sections = [
-        {
-            "report_id": report_id,
-            "number": s.get("number"),
-            "heading": s.get("heading"),
-            "text": s.get("text"),
-        }
-        for s in report.get("sections") or []
-    ]
+    sections = []
+    for s in report.get("sections") or []:
+        if not isinstance(s, dict):
+            raise LoadError(name, f"sections: an item is {type(s).__name__}, not an object")
+        sections.append(
+            {"report_id": report_id, "number": s.get("number"), "heading": s.get("heading"),
+             "text": s.get("text")}
+        )
     checks = [
         {
             "report_id": report_id,

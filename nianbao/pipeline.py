@@ -137,14 +137,18 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
             for r, data in payloads
         ]
         source = {k: first.get(k) for k in ("source_id", "agency", "region", "level")}
-        result = load.load_report(
-            db,
-            report,
-            url=report_url,
-            documents=documents,
-            published=report.get("published") or first.get("published"),
-            source=source,
-        )
+        try:
+            result = load.load_report(
+                db,
+                report,
+                url=report_url,
+                documents=documents,
+                published=report.get("published") or first.get("published"),
+                source=source,
+            )
+        except load.LoadError as exc:  # nothing was written; the capture stays in the store
+            summary.failed.append(str(exc))
+            continue
         _count(summary, result.change, report)
         known.update(r["sha256"] for r in records)
     return summary
@@ -184,9 +188,13 @@ def build_from_files(
                 "warc_offset": None,
             }
         ]
-        result = load.load_report(
-            db, report, url=doc_url, documents=documents, published=report.get("published")
-        )
+        try:
+            result = load.load_report(
+                db, report, url=doc_url, documents=documents, published=report.get("published")
+            )
+        except load.LoadError as exc:
+            summary.failed.append(str(exc))
+            continue
         _count(summary, result.change, report)
     return summary
 

@@ -46,13 +46,19 @@ def footer_start(lines: list[str]) -> int | None:
     """Index of the first line of a trailing footer, or None when there is none.
 
     A footer is a marker line (相关词条, 聯絡我們, 版权所有 ...) followed only by short
-    lines; a marker in the middle of the report's own text is left alone.
+    lines that are not sentences; a marker followed by report text is left alone.
     """
     for i, line in enumerate(lines):
         s = line.strip()
-        if len(s) <= SHORT and FOOTER_START.match(s) and all(len(x.strip()) <= SHORT for x in lines[i:]):
+        if len(s) <= SHORT and FOOTER_START.match(s) and all(not is_sentence(x) for x in lines[i + 1 :]):
             return i
     return None
+
+
+def is_sentence(line: str) -> bool:
+    """Report text rather than a link label: long, or ending like a sentence."""
+    s = line.strip()
+    return len(s) > SHORT or bool(re.search(r"[。！？；!?;]$", s)) or s.count("，") >= 2
 
 
 def strip_lines(lines: list[str]) -> tuple[list[str], list[str]]:

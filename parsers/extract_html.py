@@ -59,7 +59,7 @@ def extract(data: bytes, source: str) -> Document:
     remove_furniture(body)
     node = content_node(body)
     blocks = walk_blocks(node)
-    if not any(isinstance(b, Table) for b in blocks) and text_length(blocks) < 200:
+    if not any(isinstance(b, Table) for b in blocks) and text_length(blocks) < 50:
         blocks = trafilatura_blocks(text) or blocks
         doc.notes.append("content located by trafilatura")
     doc.blocks = strip_chrome(blocks, doc.notes)
@@ -151,6 +151,7 @@ def remove_furniture(body: etree._Element) -> None:
     for el in list(body.iter(etree.Comment, etree.ProcessingInstruction)):
         drop(el)
     doomed = []
+    total = text_len(body)
     for el in body.iter():
         if not isinstance(el.tag, str):
             continue
@@ -160,7 +161,9 @@ def remove_furniture(body: etree._Element) -> None:
         hidden = tag in DROP_TAGS or "display:none" in style or el.get("hidden") is not None
         furniture = (tag not in ("table", "tr", "td", "th", "tbody") and CHROME_ATTR.search(attrs)
                      and not any(h.lower() in attrs.lower() for h in CONTENT_HINTS))
-        if hidden or furniture:
+        # a container named like furniture that holds most of the page is the content
+        # itself (class="detail-pages", id="con_foot"): never drop it
+        if hidden or (furniture and text_len(el) < 0.5 * total):
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:

@@ -83,35 +83,46 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
 
 def page_rules(page: pdfium.PdfPage) -> list[Rule]:
     """Axis-aligned rules drawn on the page: thin path objects and the straight edges of
-    thicker paths (rectangles drawn as cell borders)."""
+    thicker paths (rectangles drawn as cell borders). Form XObjects are searched too."""
     rules: list[Rule] = []
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=4):
-        try:
-            left, bottom, right, top = obj.get_bounds()
-        except pdfium.PdfiumError:
+    _collect_rules(raw.FPDFPage_CountObjects(page.raw), lambda i: raw.FPDFPage_GetObject(page.raw, i),
+                   rules, depth=0)
+    return rules
+
+
+def _collect_rules(count: int, get, rules: list[Rule], depth: int) -> None:
+    left, bottom, right, top = ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float()
+    for i in range(count):
+        obj = get(i)
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind == raw.FPDF_PAGEOBJ_FORM and depth < 4:
+            _collect_rules(raw.FPDFFormObj_CountObjects(obj),
+                           lambda j, form=obj: raw.FPDFFormObj_GetObject(form, j), rules, depth + 1)
             continue
-        w, h = right - left, top - bottom
+        if kind != raw.FPDF_PAGEOBJ_PATH or not raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            continue
+        x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+        w, h = x1 - x0, y1 - y0
         if w <= THIN and h > THIN:
-            rules.append(Rule(False, (left + right) / 2, bottom, top))
+            rules.append(Rule(False, (x0 + x1) / 2, y0, y1))
         elif h <= THIN and w > THIN:
-            rules.append(Rule(True, (bottom + top) / 2, left, right))
+            rules.append(Rule(True, (y0 + y1) / 2, x0, x1))
         elif w > THIN and h > THIN:
             rules.extend(_path_edges(obj))
-    return rules
 
 
 def _path_edges(obj) -> list[Rule]:
     """Straight axis-aligned edges of a path (e.g. cell rectangles), in page space."""
     m = raw.FS_MATRIX()
-    if not raw.FPDFPageObj_GetMatrix(obj.raw, m):
+    if not raw.FPDFPageObj_GetMatrix(obj, m):
         return []
-    n = raw.FPDFPath_CountSegments(obj.raw)
+    n = raw.FPDFPath_CountSegments(obj)
     if n <= 0 or n > 2000:
         return []
     x, y = ctypes.c_float(), ctypes.c_float()
     pts: list[tuple[int, float, float, bool]] = []
     for i in range(n):
-        seg = raw.FPDFPath_GetPathSegment(obj.raw, i)
+        seg = raw.FPDFPath_GetPathSegment(obj, i)
         if not seg or not raw.FPDFPathSegment_GetPoint(seg, x, y):
             continue
         px = m.a * x.value + m.c * y.value + m.e

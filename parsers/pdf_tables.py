@@ -108,8 +108,8 @@ def find_tables(rules: list[Rule], chars: list[Char]) -> list[PageTable]:
             continue
         xs = cluster([r.pos for r in vs])
         ys = sorted(cluster([r.pos for r in hs]), reverse=True)
-        if len(xs) < 2 or len(ys) < 2:
-            continue
+        if len(xs) < 2 or len(ys) < 2 or (len(xs) == 2 and len(ys) == 2):
+            continue  # a lone frame (page border, text box) is not a table
         table = PageTable(xs=xs, ys=ys)
         lo, hi = bisect.bisect_left(keys, ys[-1]), bisect.bisect_right(keys, ys[0])
         build_cells(table, hs, vs, by_y[lo:hi])

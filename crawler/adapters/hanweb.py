@@ -7,8 +7,9 @@ with the column id in the form, and answer with the same <datastore> format.
 
 from __future__ import annotations
 
+import html
 import re
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import FormRequest
@@ -24,13 +25,19 @@ _PERPAGE = re.compile(r"perpage\s*[:=]\s*['\"]?(\d+)", re.I)
 _COLUMN = re.compile(r"columnid\s*[:=]\s*['\"]?(\d+)|/col/col(\d+)/", re.I)
 _UNIT = re.compile(r"unitid\s*[:=]\s*['\"]?(\d+)", re.I)
 _WEB = re.compile(r"webid\s*[:=]\s*['\"]?(\d+)", re.I)
+# The proxy lives at different paths by JCMS version: /module/web/jpage/, /module/jpage/,
+# /module/jslib/jquery/jpage/ — take the one the page names.
+_PROXY_PATH = re.compile(r"(/module/[\w/]*?dataproxy\.jsp)")
+_NEXTGROUP = re.compile(r"<nextgroup>\s*<!\[CDATA\[.*?href=['\"]([^'\"]+)['\"]", re.S | re.I)
 PROXY = "/module/web/jpage/dataproxy.jsp"
+_FORM_KEYS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname",
+              "permissiontype")
 BATCH_PAGES = 3  # JCMS fetches three pages of records per request
 MAX_RECORDS = 5000
 
 
 def detect(response: Response) -> bool:
-    return "<datastore" in response.text.lower() or PROXY in response.url
+    return "<datastore" in response.text.lower() or "dataproxy.jsp" in response.url
 
 
 def _first(pattern: re.Pattern[str], text: str) -> str | None:
@@ -49,7 +56,7 @@ def parse_list(response: Response, column_url: str) -> ListPage:
     fragments = records(text)
     for fragment in fragments:
         page.entries.extend(entries_from(Selector(text=fragment), response.url))
-    if PROXY in response.url:
+    if "dataproxy.jsp" in response.url:
         return page  # the static page already asked for every batch
     total = _first(_TOTAL, text)
     column = _first(_COLUMN, text) or _first(_COLUMN, response.url)
@@ -63,10 +70,21 @@ def parse_list(response: Response, column_url: str) -> ListPage:
         "columnid": column, "sourceContentType": "1", "unitid": _first(_UNIT, text) or "",
         "webname": "", "permissiontype": "0",
     }
+    proxy = PROXY
+    nextgroup = _NEXTGROUP.search(text)
+    if nextgroup:  # the page's own query for the next group: the truest form values
+        href = html.unescape(nextgroup.group(1))
+        proxy = urlsplit(href).path or PROXY
+        for key, values in parse_qs(urlsplit(href).query).items():
+            if key in _FORM_KEYS and values:
+                form[key] = values[0]
+    else:
+        found = _PROXY_PATH.search(text)
+        proxy = found.group(1) if found else PROXY
     start = len(fragments) + 1
     while start <= total_n:
         end = min(start + batch - 1, total_n)
-        url = urljoin(response.url, f"{PROXY}?startrecord={start}&endrecord={end}&perpage={per_page}")
+        url = urljoin(response.url, f"{proxy}?startrecord={start}&endrecord={end}&perpage={per_page}")
         page.more.append(FormRequest(url, formdata=form))
         start = end + 1
     return page

@@ -38,6 +38,8 @@ EXTRA = {
     "text": f"总体情况。{XSS} 本机关年报已公开；设立12345热线，ABC Hotline 全年受理咨询。",
     "url": "https://www.gz.gov.cn/test/2021/post_1.html",
     "html": f"<html><body><h1>年度报告</h1>{XSS}</body></html>".encode(),
+    "pdf_url": "https://www.gz.gov.cn/test/2021/P020220101.pdf?from=list",
+    "pdf": b"%PDF-1.4\n% not a real PDF, bytes kept as captured\n",
 }
 
 
@@ -190,7 +192,9 @@ def extra_load_args() -> dict[str, Any]:
     }
     return {
         "report": report, "url": EXTRA["url"],
-        "documents": [document(EXTRA["url"], EXTRA["html"])],
+        "documents": [document(EXTRA["url"], EXTRA["html"]),
+                      document(EXTRA["pdf_url"], EXTRA["pdf"], kind="attachment",
+                               content_type="application/pdf")],
         "source": {"source_id": "gz-test", "region": "广州市", "level": "city"},
     }
 

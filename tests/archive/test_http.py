@@ -41,7 +41,7 @@ def test_tables_and_counts(served, h):
     assert counts["active_disclosure"] == sum(len(t["active_disclosure"]) for t in ts)
     assert counts["reviews"] == sum(len(t["reviews"]) for t in ts)
     assert counts["sections"] == sum(len(h.split_sections(h.seed_text(s))) for s in h.SEED_IDS) + 1
-    assert counts["documents"] == len(ts) + 1
+    assert counts["documents"] == len(ts) + 2  # the extra report has a page and a PDF
     hidden = {t["name"] for t in data["tables"] if t["hidden"]}
     assert {"sections_fts", "reports_fts", "blobs"} <= hidden
 
@@ -123,8 +123,12 @@ def test_canned_failing_checks(served, h):
     for r in rows:
         cells = json.loads(r["failing_cells"])
         assert cells and all(c["table"] == "applications" for c in cells)
-    # seed 001 prints a 总计 of 0 beside a 自然人 of 1 in row 1: that cell is named
-    assert {"table": "applications", "row": "1", "applicant": TOTAL} in json.loads(rows[0]["failing_cells"])
+    # seed 001 prints a 总计 of 0 beside a 自然人 of 1 in row 1: that cell is named, with its value
+    t = next(t for t in truths(h) if "row_total" in t["failing_checks"])
+    row = next(r for r in rows if r["check_name"] == "row_total")
+    assert {"table": "applications", "row": "1", "applicant": TOTAL} in json.loads(row["failing_cells"])
+    assert f"1 {TOTAL} = {_cell(t, '1', TOTAL)}" in row["printed_values"].split("; ")
+    assert len(row["printed_values"].split("; ")) == len(json.loads(row["failing_cells"]))
 
 
 def test_canned_missing_reports(served, h):
@@ -253,6 +257,10 @@ def test_capture_is_a_safe_download_of_the_original_bytes(served, h):
     status, headers, body = h.http_get(served.url(f"/-/nianbao/capture/{hashlib.sha256(text).hexdigest()}"))
     assert body == text and headers["content-type"] == "application/octet-stream"
     assert re.search(r'filename="post_000-[0-9a-f]{12}\.txt"', headers["content-disposition"])
+    pdf_sha = hashlib.sha256(h.EXTRA["pdf"]).hexdigest()
+    status, headers, body = h.http_get(served.url(f"/-/nianbao/capture/{pdf_sha}"))
+    assert body == h.EXTRA["pdf"] and headers["content-type"] == "application/pdf"
+    assert re.search(r'attachment; filename="P020220101-[0-9a-f]{12}\.pdf"', headers["content-disposition"])
     assert h.http_get(served.url("/-/nianbao/capture/" + "0" * 64))[0] == 404
     assert h.http_get(served.url("/-/nianbao/capture/not-a-hash"))[0] == 404
 
@@ -267,6 +275,13 @@ def test_read_only_and_time_limited(served):
     status, _, body = served.get("/archive.json", sql=slow)
     assert status >= 400 and b"too long" in body
     assert len(served.rows("/archive/reports.json")) == 6
+    # no plugin that writes: only ours, with the hooks we know
+    hooks = {p["name"]: set(p["hooks"]) for p in served.json("/-/plugins.json")}
+    assert hooks == {
+        "nianbao_captures.py": {"register_routes", "render_cell"},
+        "nianbao_csv.py": {"register_output_renderer"},
+        "nianbao_search.py": {"prepare_connection"},
+    }
 
 
 def test_metadata_describes_the_archive_in_chinese(served):

@@ -143,7 +143,7 @@ def test_report_id_is_stable_and_falls_back_to_the_url(h):
 
 def test_known_sha256_lists_every_capture(archive_db, h):
     expected = {hashlib.sha256(h.seed_text(s).encode("utf-8")).hexdigest() for s in h.SEED_IDS}
-    expected.add(hashlib.sha256(h.EXTRA["html"]).hexdigest())
+    expected |= {hashlib.sha256(h.EXTRA["html"]).hexdigest(), hashlib.sha256(h.EXTRA["pdf"]).hexdigest()}
     assert load.known_sha256(archive_db) == expected
 
 

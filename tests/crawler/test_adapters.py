@@ -66,6 +66,27 @@ def test_hanweb_static_page_records_and_proxy_requests():
     assert (q["startrecord"], q["endrecord"], q["perpage"]) == (["4"], ["40"], ["15"])
     form = parse_qs(post.body.decode())
     assert form["columnid"] == ["1229"] and form["unitid"] == ["356371"] and form["webid"] == ["21"]
+    assert form["webname"] == ["某县"]  # taken from the page's own <nextgroup> query
+
+
+def test_hanweb_proxy_path_named_by_the_page():
+    """Older JCMS serves the proxy at /module/jpage/; there is no <nextgroup> to copy."""
+    body = (
+        '<div id="9"><script type="text/xml"><datastore><recordset>'
+        "<record><![CDATA[<li><a href='/art/2023/2/1/art_77_1.html'>某镇2022年政府信息公开工作年度报告</a>"
+        "</li>]]></record></recordset></datastore></script>"
+        '<script src="/module/jpage/jpage.js"></script>'
+        "<script>new JPage({proxyUrl: '/module/jpage/dataproxy.jsp', totalRecord: 3, perPage: 1,"
+        " columnid: 77, unitid: 9});</script></div>"
+    ).encode()
+    url = "http://x.gov.cn/col/col77/index.html"
+    r = HtmlResponse(url=url, body=body, encoding="utf-8")
+    listing = hanweb.parse_list(r, url)
+    assert reports(listing) == ["http://x.gov.cn/art/2023/2/1/art_77_1.html"]
+    assert [q.url for q in listing.more] == [
+        "http://x.gov.cn/module/jpage/dataproxy.jsp?startrecord=2&endrecord=3&perpage=1"
+    ]
+    assert parse_qs(listing.more[0].body.decode())["columnid"] == ["77"]
 
 
 def test_hanweb_proxy_answer_yields_records_and_no_more_requests():

@@ -112,7 +112,7 @@ def test_sigterm_mid_crawl_then_resume(server, tmp_path, fx):
     # A slow server, so the crawl is surely in flight when the scheduler's SIGTERM comes.
     server.delay = 0.3
     cmd = [fx.PYTHON, "-m", "crawler.run", "--data", str(data), "--sources", str(sources),
-           "-s", f"JOBDIR={job}", "-s", "CONCURRENT_REQUESTS=2"]
+           "-s", f"JOBDIR={job}", "-s", "CONCURRENT_REQUESTS=2", "-s", "LOG_LEVEL=INFO"]
     mark = server.mark()
     proc = subprocess.Popen(cmd, cwd=fx.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -56,3 +56,16 @@ def test_build_from_files_is_idempotent_and_keeps_bytes(nianbao, tmp_path):
     assert again.returncode == 0, again.stderr
     assert counts() == before, "re-loading the same files changes nothing"
     assert "5 unchanged" in again.stderr
+
+
+def test_one_broken_file_does_not_stop_a_build(nianbao, tmp_path):
+    db = tmp_path / "a.db"
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog")  # truncated
+    files = [str(broken), *sorted(str(f) for f in SEEDS.glob("*.txt"))]
+    p = run([*nianbao, "build", "--db", str(db), "--data", str(tmp_path / "none"), *files])
+    assert p.returncode == 1
+    assert "5 new" in p.stderr and "1 failed" in p.stderr
+    assert str(broken) in p.stderr
+    con = sqlite3.connect(db)
+    assert con.execute("select count(*) from reports").fetchone()[0] == 5

@@ -177,3 +177,14 @@ def test_layout_table_is_walked_not_taken_as_data() -> None:
 def test_page_without_text_is_an_error() -> None:
     with pytest.raises(parsers.ParseError, match="no text content"):
         extract_html.extract(b"<html><body><script>var a=1;</script></body></html>", "blank.html")
+
+
+def test_content_in_a_container_named_like_furniture_is_kept() -> None:
+    html = """<html><body><div class="nav"><a href="/">首页</a></div>
+<div class="detail-pages"><p>一、总体情况</p><p>2020年，本机关认真贯彻《中华人民共和国政府信息公开条例》，
+不断拓展公开内容、创新公开方式。</p><table><tr><td>规章</td><td>0</td></tr></table></div>
+<div class="footer">版权所有</div></body></html>"""
+    doc = extract_html.extract(html.encode("utf-8"), "named.html")
+    assert [getattr(b, "text", "T") for b in doc.blocks][:1] == ["一、总体情况"]
+    assert isinstance(doc.blocks[-1], Table)
+    assert "首页" not in [getattr(b, "text", "") for b in doc.blocks]
