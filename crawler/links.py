@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
 _VIEWER = re.compile(r"(^|/)(viewer|pdfjs[^/]*|web/viewer|preview)\.html?$", re.I)
+_SERVLET = re.compile(r"(download|downfile|down\.|getfile|attach)", re.I)
 _SERVLET_PARAMS = ("filename", "file", "fileName", "filepath", "path", "url", "name")
 _DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _URL_DATE = re.compile(r"(?:^|/)t?(20\d\d)(\d\d)(\d\d)_")
@@ -55,6 +56,8 @@ def attachment_url(href: str | None, base: str, text: str = "") -> str | None:
                 return url
     if text and has_attachment_ext(text.strip()) and parts.query:
         return url
+    if parts.query and _SERVLET.search(parts.path) and "附件" in (text or ""):
+        return url  # downfile.jsp?fileid=123 labelled 附件1
     return None
 
 

@@ -52,3 +52,5 @@ ITEM_PIPELINES = {
 NIANBAO_DATA_DIR = "data"
 # Safety net against pager traps: list pages read per source at most.
 NIANBAO_MAX_LIST_PAGES = 1000
+# Re-download attachments whose server sent no ETag/Last-Modified (normally skipped once captured).
+NIANBAO_RECHECK_ALL = False

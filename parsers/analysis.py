@@ -128,7 +128,11 @@ def _active(stream: Stream, template: str, flags: list[str]) -> list[dict[str, A
                 continue
             row_runs = runs_in_span(stream, *item_spans[it])
             chosen: tuple[tuple[str, ...], Selection] | None = None
-            for metrics in candidates:
+            # A column set that takes every figure of the row beats one that only fits
+            # after merging agreeing runs: one-cell-per-line text makes each figure its
+            # own run, and "0 / 0" must not read as one repeated figure.
+            n_figures = sum(len(r) for r in row_runs)
+            for metrics in sorted(candidates, key=lambda m: len(m) != n_figures):
                 sel = select(row_runs, len(metrics), max_gaps=0)
                 if sel.slots is not None:
                     chosen = (metrics, sel)
@@ -139,6 +143,10 @@ def _active(stream: Stream, template: str, flags: list[str]) -> list[dict[str, A
                 out.extend(_active_nulls(art, [it], candidates[0]))
                 continue
             metrics, sel = chosen
+            if set(metrics) < set(default):
+                # Columns of the template the row does not fill stay in the output as
+                # null cells, so that `complete` sees them instead of losing them.
+                out.extend(_active_nulls(art, [it], tuple(m for m in default if m not in metrics)))
             unit_header = _money_unit(header_raw)
             for metric, tok in zip(metrics, sel.slots or [], strict=True):
                 value, raw = _cell(tok)

@@ -237,6 +237,10 @@ def walk_blocks(node: etree._Element) -> list[Block]:
                         visit_children(child)
                         flush()
             else:
+                for caption in el.iter("caption"):
+                    if nearest_table(caption) is el:
+                        buf.append(caption.text_content())
+                        flush()
                 table = read_table(el)
                 if table.rows:
                     blocks.append(table)

@@ -34,7 +34,7 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def decode(data: bytes) -> tuple[str, str, list[str]]:
-    """Decode page bytes: BOM, then the declared charset, then UTF-8, then detection.
+    """Decode page bytes: BOM, then valid UTF-8, then the declared charset, then detection.
 
     Returns (text, encoding used, notes). A page that decodes only with replacement
     characters is still returned, with a note, so that nothing is silently lost.
@@ -44,21 +44,26 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
         return data[3:].decode("utf-8", "replace"), "utf-8", notes
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", "replace"), "utf-16", notes
-    tried: list[str] = []
     declared = declared_charset(data)
-    for enc in [declared, "utf-8"]:
-        if not enc or enc in tried:
-            continue
-        tried.append(enc)
+    # Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page says: GBK text is
+    # practically never valid UTF-8, while GB18030 decodes almost anything (mojibake).
+    try:
+        text = data.decode("utf-8")
+        if declared not in (None, "utf-8") and not data.isascii():
+            notes.append(f"page declares {declared} but is UTF-8")
+        return text, "utf-8", notes
+    except UnicodeDecodeError:
+        pass
+    if declared and declared != "utf-8":
         try:
-            return data.decode(enc), enc, notes
+            return data.decode(declared), declared, notes
         except (UnicodeDecodeError, LookupError):
-            if enc == declared:
-                notes.append(f"declared charset {declared!r} does not decode the page")
+            notes.append(f"declared charset {declared!r} does not decode the page")
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
+        # Chinese portals: the candidates are the GB family and Big5 (mirrors), not cp949 &c.
+        best = from_bytes(data, cp_isolation=["gb18030", "gbk", "gb2312", "big5", "utf_8"]).best()
         if best is not None and best.encoding:
             enc = ALIASES.get(best.encoding.lower(), best.encoding)
             notes.append(f"charset detected as {enc}")

@@ -30,6 +30,7 @@ TAIWAN_PHRASES: dict[str, str] = {
     "伺服器": "服务器",
     "最佳化": "优化",
     "档案": "文件",
+    "专案": "项目",
     "视窗": "窗口",
     "资讯": "信息",
     "讯息": "信息",
@@ -65,6 +66,7 @@ PROTECTED_WORDS: tuple[str, ...] = (
     "人事档案",
     "城建档案",
     "档案资料",
+    "专案组",  # a mainland word (special investigation team), not Taiwan's 项目
     "咨询",  # not affected, listed so 资讯 replacement never meets it
 )
 

@@ -35,7 +35,7 @@ from .. import adapters
 from ..captures import CaptureStore, Fetched
 from ..items import Capture
 from ..links import attachment_url, date_in, date_in_url
-from ..sources import Source, load_sources, source_for_url
+from ..sources import Source, SourceError, load_sources, source_for_url
 from ..summary import Tally, summary_line
 from ..titles import is_report_title
 
@@ -46,7 +46,7 @@ _INDEX = re.compile(r"/index\.(s?html?|jsp|aspx?|php)$", re.I)
 _LINK_XPATH = "//a[@href] | //iframe[@src] | //embed[@src] | //object[@data]"
 # Page furniture whose links (accessibility guides, site maps as PDF) are not the report's.
 _CHROME = re.compile(r"(^|[\s_-])(top|nav|navbar|header|head|footer|foot|bottom|menu|breadcrumb|crumb|share"
-                     r"|toolbar|sidebar|side|links|friendlink)([\s_-]|$)", re.I)
+                     r"|toolbar|sidebar|friendlink)([\s_-]|$)", re.I)
 
 
 def _in_chrome(node: Any) -> bool:
@@ -67,6 +67,23 @@ def _headers(h: Any) -> list[tuple[str, str]]:
 def _meta_content(response: TextResponse, name: str) -> str | None:
     value = response.xpath(f"//meta[@name='{name}']/@content").get()
     return value.strip() if value and value.strip() else None
+
+
+def _labelled_date(response: TextResponse) -> str | None:
+    """The date after 发布日期/公开日期/发布时间/成文日期 on a detail page (its info line or table)."""
+    for text in response.xpath(
+        "//body//text()[contains(., '发布日期') or contains(., '公开日期') or contains(., '发布时间')"
+        " or contains(., '成文日期')]"
+    ).getall()[:5]:
+        found = date_in(text)
+        if found:
+            return found
+    for cell in response.xpath("//td[contains(., '公开日期') or contains(., '发布日期')]"
+                               "/following-sibling::td[1]//text()").getall()[:3]:
+        found = date_in(cell)
+        if found:
+            return found
+    return None
 
 
 def _list_key(url: str) -> str:
@@ -94,6 +111,8 @@ class PortalSpider(scrapy.Spider):
         self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
         self.tally = Tally([s.id for s in self.sources])
         self.store: CaptureStore | None = None
+        self.max_list_pages = 1000
+        self.recheck_all = False
 
     @staticmethod
     def _resolve_sources(
@@ -104,8 +123,10 @@ class PortalSpider(scrapy.Spider):
         if url:
             try:
                 registry = load_sources(sources_file)
-            except Exception:  # a bare URL needs no registry
-                registry = []
+            except SourceError:
+                if sources_file:  # a registry the user named must be right
+                    raise
+                registry = []  # a bare URL needs no registry
             return [source_for_url(u.strip(), registry) for u in url.split(",") if u.strip()]
         registry = load_sources(sources_file)
         if only:
@@ -125,6 +146,7 @@ class PortalSpider(scrapy.Spider):
         data_dir = crawler.settings.get("NIANBAO_DATA_DIR", "data")
         spider.store = CaptureStore(data_dir).open()
         spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
+        spider.recheck_all = crawler.settings.getbool("NIANBAO_RECHECK_ALL", False)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -136,6 +158,21 @@ class PortalSpider(scrapy.Spider):
     def _allowed(src: Source, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in src.allowed_domains)
+
+    def _settled(self, src: Source, url: str) -> bool:
+        """True for an attachment already captured from a server that gives no validators.
+
+        Without ETag/Last-Modified a re-check costs the whole file every crawl; published
+        files are replaced under new names, not edited in place, so it is not asked again
+        (unless NIANBAO_RECHECK_ALL). Report pages are always re-checked: they are small.
+        """
+        if self.recheck_all or self.store is None:
+            return False
+        record = self.store.latest(url)
+        if record is None or record.get("etag") or record.get("last_modified"):
+            return False
+        self.tally.captured(src.id, None)
+        return True
 
     def _document_request(self, src: Source, url: str, callback: Any, **meta: Any) -> Request:
         meta.update(
@@ -169,7 +206,10 @@ class PortalSpider(scrapy.Spider):
             tally.reports.add(entry.url)
             meta = {"title": entry.title, "published": entry.published, "report_url": entry.url}
             if attachment_url(entry.url, response.url):
-                yield self._document_request(src, entry.url, self.parse_attachment, kind="attachment", **meta)
+                if not self._settled(src, entry.url):
+                    yield self._document_request(
+                        src, entry.url, self.parse_attachment, kind="attachment", **meta
+                    )
             else:
                 yield self._document_request(src, entry.url, self.parse_report, kind="page", **meta)
         if tally.pages >= self.max_list_pages:
@@ -237,6 +277,7 @@ class PortalSpider(scrapy.Spider):
             published = (
                 meta.get("published")
                 or date_in(_meta_content(response, "PubDate"))
+                or _labelled_date(response)
                 or date_in_url(response.url)
             )
             yield self._capture(response, src, kind="page", report_url=response.url, title=title,
@@ -249,7 +290,7 @@ class PortalSpider(scrapy.Spider):
             href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
             text = " ".join(node.xpath(".//text()").getall()).strip()
             url = attachment_url(href, response.url, text)
-            if url and url != response.url and self._allowed(src, url):
+            if url and url != response.url and self._allowed(src, url) and not self._settled(src, url):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
                     title=text or node.attrib.get("title") or meta.get("title"),

@@ -268,6 +268,7 @@ class PortalServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.delay = 0.0  # seconds to wait before answering a GET (a slow portal)
+        self.no_validators: set[str] = set()  # paths answered without ETag/Last-Modified
 
     @property
     def port(self) -> int:
@@ -353,7 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._log(200, len(data) // 2)
             self.close_connection = True
             return
-        self._send(200, data, ctype, etag=etag)
+        self._send(200, data, ctype, etag=None if self.path in self.server.no_validators else etag)
 
     def _send(self, status: int, data: bytes, ctype: str | None, etag: str | None = None) -> None:
         self.send_response(status)

@@ -194,3 +194,16 @@ def test_spider_not_modified_page_rereads_stored_copy_for_its_links(spider):
     assert not any(isinstance(o, Capture) for o in out)
     assert len([o for o in out if isinstance(o, Request)]) == 2
     assert spider.tally.get("ex").unchanged == 1
+
+
+@pytest.mark.parametrize("info", [
+    "<div class='info'>发布日期：2023-02-03 来源：某局</div>",
+    "<table><tr><td>公开日期：</td><td>2023年2月3日</td></tr></table>",
+])
+def test_spider_report_date_from_the_page_info_line(spider, info):
+    url = "http://www.example.gov.cn/zwgk/zfxxgknb/report.html"
+    meta = {"source_id": "ex", "kind": "page", "report_url": url, "title": "t", "published": None}
+    body = f"<html><head><meta charset='utf-8'></head><body>{info}<p>正文</p></body></html>".encode()
+    r = HtmlResponse(url=url, body=body, request=Request(url, meta=meta))
+    cap = next(o for o in spider.parse_report(r) if isinstance(o, Capture))
+    assert cap.meta["published"] == "2023-02-03"

@@ -164,3 +164,30 @@ def test_bad_registry_and_busy_store_are_clear_errors(tmp_path, fx):
         proc = fx.run_crawl(tmp_path / "busy", "http://127.0.0.1:9/nb/")
     assert proc.returncode == 2
     assert "another crawl is writing to this capture store" in proc.stderr
+
+
+def test_attachment_without_validators_is_not_downloaded_again(server, tmp_path, fx):
+    """A download servlet that sends no ETag/Last-Modified: captured once, then left alone."""
+    servlet = "/module/download/downfile.jsp?classid=0&filename=G.pdf"
+    page = "/art/2024/1/11/art_1234_3.html"
+    server.no_validators.update({servlet, page})
+    try:
+        sources = fx.write_sources(tmp_path, server.port, ("fx-hanweb",))
+        data = tmp_path / "data"
+        assert fx.run_crawl(data, "--sources", str(sources)).returncode == 0
+        first = fx.index(data)
+        rec = next(r for r in first if fx.path_of(r["url"]) == servlet)
+        assert rec["etag"] is None and rec["last_modified"] is None
+        mark = server.mark()
+        assert fx.run_crawl(data, "--sources", str(sources)).returncode == 0
+        paths = [e["path"] for e in server.requests_since(mark)]
+        assert servlet not in paths
+        assert paths.count(page) == 1, "the (small) report page is still checked"
+        assert fx.index(data) == first, "the unchanged page is not stored again"
+        mark = server.mark()
+        proc = fx.run_crawl(data, "--sources", str(sources), settings={"NIANBAO_RECHECK_ALL": "1"})
+        assert proc.returncode == 0
+        assert [e["status"] for e in server.requests_since(mark) if e["path"] == servlet] == [200]
+        assert fx.index(data) == first
+    finally:
+        server.no_validators.clear()

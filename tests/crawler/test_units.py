@@ -59,6 +59,8 @@ def test_title_year():
      "http://a.gov.cn/module/download/downfile.jsp?classid=0&filename=a.docx"),
     ("/servlet/Download?id=77", "年报.pdf", "http://a.gov.cn/servlet/Download?id=77"),
     ("./t20240101_1.html", "年报", None),
+    ("/module/download/downfile.jsp?fileid=123", "附件1", "http://a.gov.cn/module/download/downfile.jsp?fileid=123"),
+    ("/module/download/downfile.jsp?fileid=123", "打印", None),
     ("javascript:void(0)", "x.pdf", None),
     ("/pdfjs/web/viewer.html", "", None),
 ])

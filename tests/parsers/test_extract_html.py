@@ -188,3 +188,28 @@ def test_content_in_a_container_named_like_furniture_is_kept() -> None:
     assert [getattr(b, "text", "T") for b in doc.blocks][:1] == ["一、总体情况"]
     assert isinstance(doc.blocks[-1], Table)
     assert "首页" not in [getattr(b, "text", "") for b in doc.blocks]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declared", "expect"),
+    [("gbk", "", "gb18030"), ("utf-8", "<meta charset=gb2312>", "utf-8"), ("big5", "", "big5hkscs"),
+     ("gb18030", '<meta http-equiv="Content-Type" content="text/html; charset=GBK">', "gb18030")],
+)
+def test_charset_declared_wrong_or_missing(encoding: str, declared: str, expect: str) -> None:
+    text = ("<html><head>" + declared + "</head><body><div>"
+            "<p>广州市协作办公室2020年政府信息公开工作年度报告</p><p>本机关认真贯彻《中华人民共和国政府信息公开条例》，不断拓展公开内容。</p></div></body></html>")
+    if encoding == "big5":
+        text = OpenCC("s2t").convert(text)
+    doc = extract_html.extract(text.encode(encoding), "c.html")
+    first = doc.blocks[0].text
+    assert first in ("广州市协作办公室2020年政府信息公开工作年度报告",
+                     "廣州市協作辦公室2020年政府信息公開工作年度報告")
+    assert (expect == "utf-8") or any(expect in n for n in doc.notes), doc.notes
+
+
+def test_table_caption_kept_before_table() -> None:
+    html = "<html><body><div><table><caption>第二十条第（一）项</caption><tr><td>规章</td><td>0</td></tr>" \
+           "</table></div></body></html>"
+    doc = extract_html.extract(html.encode("utf-8"), "cap.html")
+    assert doc.blocks[0] == Paragraph("第二十条第（一）项")
+    assert isinstance(doc.blocks[1], Table)
