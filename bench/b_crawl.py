@@ -108,6 +108,7 @@ def run(ctx: Context) -> Result:
         first_server = server.reset_stats()
         second = _child(["real", url, str(data_dir)], timeout)
         second_server = server.reset_stats()
+    res.details["capture_store_bytes"] = sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
     res.details["real_first"] = {**first, "server": first_server}
     res.details["real_second"] = {**second, "server": second_server}
 

@@ -15,6 +15,7 @@ import io
 import json
 import re
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -225,18 +226,25 @@ def _classify(text: str) -> str | None:
 
 
 def _number_text(cell: Any) -> str | None:
+    """The number of a cell as the contract reads it: notes dropped, 元 converted to 万元."""
     if cell is None:
         return None
-    t = re.sub(r"\s+", "", str(cell)).replace("万元", "").replace(",", "")
+    t = re.sub(r"\s+", "", str(cell)).replace(",", "")
+    t = re.sub(r"[（(][^）)]*[）)]$", "", t)  # 22（其中修订16件） -> 22
+    scale = Decimal(1)
+    if t.endswith("万元"):
+        t = t[:-2]
+    elif t.endswith("元"):
+        t, scale = t[:-1], Decimal(10000)
     if not _NUMBER.match(t):
         return None
-    return _canon(t)
+    return _canon(str(Decimal(t) / scale))
 
 
 def _canon(t: str) -> str:
     """One spelling per number: 620.50 and 620.5 and +3 and 3 compare equal."""
-    v = float(t)
-    return str(int(v)) if v == int(v) else repr(v)
+    v = Decimal(t)
+    return str(int(v)) if v == v.to_integral_value() else str(float(v))
 
 
 def _our_numbers(doc: dict[str, Any]) -> dict[str, Counter]:

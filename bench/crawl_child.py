@@ -34,7 +34,6 @@ from .harness import self_maxrss_bytes
 BENCH_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_ENABLED": False,
     "DOWNLOAD_DELAY": 0,
-    "RANDOMIZE_DOWNLOAD_DELAY": False,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     # Per-host slots override the per-domain figure; give both spiders the same one.
@@ -79,13 +78,17 @@ def _bare_spider() -> type:
         def parse(self, response: Any) -> Any:
             if not isinstance(response, TextResponse):
                 return
+            seen: set[str] = set()
             for href in response.css("a::attr(href)").getall():
-                yield response.follow(href, self.parse)
+                url = response.urljoin(href).split("#", 1)[0]
+                if url not in seen:
+                    seen.add(url)
+                    yield scrapy.Request(url, callback=self.parse)
             m = _CREATE_PAGE.search(response.text)
-            if m:
-                count, _, stem, ext = int(m.group(1)), m.group(2), m.group(3), m.group(4)
-                for i in range(1, count):
-                    yield response.follow(f"{stem}_{i}.{ext}", self.parse)
+            if m:  # TRS pagination: the next list page, as the script would link it
+                count, current, stem, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+                if current + 1 < count:
+                    yield response.follow(f"{stem}_{current + 1}.{ext}", self.parse)
 
     return BareSpider
 

@@ -20,10 +20,15 @@ _REPORT = re.compile(
 _YEAR = re.compile(r"(19[89]\d|20\d\d)\s*年?")
 _CN_YEAR = re.compile(r"[二][〇○零0][一二三四五六七八九〇○零][〇○零一二三四五六七八九]\s*年")
 _CN_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
+# Words of notices *about* reports: never a report, wherever they stand.
+_NOTICE = re.compile(r"^关于|通知|通告|公告|函$|批复|征求|解读|答记者问|报送|编制|模板|样本|格式")
+# Words of other documents of the column; agency names contain some of them
+# (广州市教育评估和教师继续教育指导中心, 干部培训中心), so they only count against a title
+# that does not end as a report does.
 _NOT_REPORT = re.compile(
-    r"工作要点|要点|指南|目录|制度|办法|规定|工作计划|实施方案|考核|评估|培训|统计表|模板|样本|格式"
-    r"|通知|通告|公告|函$|意见|批复|征求|解读|答记者问|报送|编制"
+    r"工作要点|要点|指南|目录|制度|办法|规定|工作计划|实施方案|考核|评估|培训|统计表|意见"
 )
+_ENDS_AS_REPORT = re.compile(r"(年度(报告|報告)|年[报報])([（(][^）)]*[）)]|全文|正文)?$")
 
 
 def normalise(title: str) -> str:
@@ -48,6 +53,6 @@ def is_report_title(title: str) -> bool:
     t = normalise(title)
     if not t or len(t) > 120:
         return False
-    if not _REPORT.search(t) or title_year(t) is None:
+    if not _REPORT.search(t) or title_year(t) is None or _NOTICE.search(t):
         return False
-    return not _NOT_REPORT.search(t)
+    return bool(_ENDS_AS_REPORT.search(t)) or not _NOT_REPORT.search(t)

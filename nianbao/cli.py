@@ -175,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="do everything but serve")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001, help="Datasette port")
-    p.add_argument("--portal-port", type=int, default=0, help="sample portal port (default: any free)")
+    p.add_argument("--portal-port", type=int, default=8764,
+                   help="sample portal port (default 8764, any free port when taken); a fixed "
+                   "port lets a second demo re-crawl incrementally")
     p.set_defaults(func=cmd_demo)
     return parser
 

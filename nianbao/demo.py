@@ -43,14 +43,17 @@ def run(
     serve: bool = True,
     host: str = "127.0.0.1",
     port: int = 8001,
-    portal_port: int = 0,
+    portal_port: int = 8764,
 ) -> int:
     """Crawl the sample portal into `data_dir`, build `db`, then serve it unless told not to."""
     from crawler import run as crawl_run
 
     from . import pipeline
 
-    server = start_portal(port=portal_port)
+    try:
+        server = start_portal(port=portal_port)
+    except OSError:  # the usual port is taken: any free one will do, at the cost of
+        server = start_portal(port=0)  # a re-crawl that cannot recognise earlier URLs
     column = f"http://127.0.0.1:{server.server_address[1]}{COLUMN_PATH}"
     print(f"sample portal at {column}", file=sys.stderr, flush=True)
     try:

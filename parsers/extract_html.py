@@ -231,7 +231,7 @@ def walk_blocks(node: etree._Element) -> list[Block]:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag == "table":
             flush()
-            if el.find(".//table") is not None:  # layout table: read its cells as blocks
+            if is_layout(el):  # a table that lays out the page: read its cells as blocks
                 for child in el.iter("td", "th"):
                     if child.getparent() is not None and nearest_table(child) is el:
                         visit_children(child)
@@ -269,6 +269,17 @@ def walk_blocks(node: etree._Element) -> list[Block]:
     visit_children(node)
     flush()
     return blocks
+
+
+def is_layout(table: etree._Element) -> bool:
+    """A table used for page layout, not data: it holds another table, or a cell holds
+    running text (a cell of a data table is a label, a figure or a short note)."""
+    if table.find(".//table") is not None:
+        return True
+    cells = [c for c in table.iter("td", "th") if nearest_table(c) is table]
+    if len(cells) == 1 and text_len(cells[0]) > 100:
+        return True
+    return any(text_len(c) > 300 or (len(c.findall(".//p")) > 3 and text_len(c) > 150) for c in cells)
 
 
 def nearest_table(el: etree._Element) -> etree._Element | None:

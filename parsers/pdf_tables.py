@@ -18,6 +18,8 @@ from .pdf_page import Char, Rule
 
 SNAP = 2.0  # positions closer than this are one grid line
 TOUCH = 3.0  # rules closer than this touch
+MIN_COL = 5.0  # double borders: a "column" narrower than this is the gap between two rules
+MIN_ROW = 3.0
 
 
 @dataclass
@@ -48,6 +50,19 @@ def cluster(values: list[float], tol: float = SNAP) -> list[float]:
         else:
             out.append([v])
     return [sum(g) / len(g) for g in out]
+
+
+def slivers_dropped(lines: list[float], minimum: float) -> list[float]:
+    """Grid lines with those closer than `minimum` to the previous one removed, so that a
+    double border does not make an empty sliver column (or row) in every row."""
+    out: list[float] = []
+    for v in lines:
+        if out and v - out[-1] < minimum:
+            continue
+        out.append(v)
+    if len(out) > 1 and lines and lines[-1] - out[-1] < minimum:
+        out[-1] = lines[-1]  # keep the outer border as the table's edge
+    return out
 
 
 def group_rules(rules: list[Rule]) -> list[list[Rule]]:
@@ -106,8 +121,8 @@ def find_tables(rules: list[Rule], chars: list[Char]) -> list[PageTable]:
         vs = [r for r in group if not r.horizontal]
         if len(hs) < 2 or len(vs) < 2:
             continue
-        xs = cluster([r.pos for r in vs])
-        ys = sorted(cluster([r.pos for r in hs]), reverse=True)
+        xs = slivers_dropped(cluster([r.pos for r in vs]), MIN_COL)
+        ys = sorted(slivers_dropped(cluster([r.pos for r in hs]), MIN_ROW), reverse=True)
         if len(xs) < 2 or len(ys) < 2 or (len(xs) == 2 and len(ys) == 2):
             continue  # a lone frame (page border, text box) is not a table
         table = PageTable(xs=xs, ys=ys)

@@ -59,6 +59,7 @@ class C:
     rs: int = 1
     cs: int = 1
     value: bool = False
+    vertical: bool = False  # HTML: one character per line (<br>), as Word exports narrow cells
 
 
 def fmt(value: float | int | None) -> str:
@@ -181,14 +182,15 @@ def review_table(truth: dict) -> list[list[C]]:
     return [
         [C("行政复议", rs=2, cs=5), C("行政诉讼", cs=10)],
         [C("未经复议直接起诉", cs=5), C("复议后起诉", cs=5)],
-        [C(o) for _ in STAGES for o in OUTCOMES],
+        [C(o, vertical=True) for _ in STAGES for o in OUTCOMES],
         [C(fmt(vals.get((s, o))), value=True) for s in STAGES for o in OUTCOMES],
     ]
 
 
 def transform_table(rows: list[list[C]], conv) -> list[list[C]]:
     """The same table with every label passed through a script converter (values kept)."""
-    return [[C(c.text if c.value else conv(c.text), c.rs, c.cs, c.value) for c in r] for r in rows]
+    return [[C(c.text if c.value else conv(c.text), c.rs, c.cs, c.value, c.vertical) for c in r]
+            for r in rows]
 
 
 # ---------------------------------------------------------------------------------------
@@ -320,9 +322,13 @@ def html_table(rows: list[list[C]], rng: random.Random) -> str:
                 attrs += f" rowspan={c.rs}"
             if c.cs > 1:
                 attrs += f" colspan={c.cs}"
+            if c.vertical:
+                inner = "<br>\n".join(word_spans(ch, rng) for ch in c.text)
+            else:
+                inner = word_spans(c.text, rng)
             out.append(
                 f"<td{attrs} valign=center style='border:solid windowtext 1.0pt;padding:0cm 5.4pt'>"
-                f"<p class=MsoNormal align=center>{word_spans(c.text, rng)}</p></td>"
+                f"<p class=MsoNormal align=center>{inner}</p></td>"
             )
         out.append("</tr>")
     out.append("</table>")

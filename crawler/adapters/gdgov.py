@@ -21,7 +21,6 @@ NAME = "gdgov"
 _PAGER = re.compile(
     r"createPageHTML\(\s*['\"][\w-]+['\"]\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
-_POST = re.compile(r"/content/post_\d+\.html?$")
 _YEAR_COLUMN = re.compile(r"/(19|20)\d\dn?/(index\.html?)?$")
 MAX_PAGES = 500
 
@@ -51,7 +50,3 @@ def parse_list(response: Response, column_url: str) -> ListPage:
         if _YEAR_COLUMN.search(urlsplit(url).path) and url.startswith(root) and url != response.url:
             page.more.append(Request(url))
     return page
-
-
-def is_document(url: str) -> bool:
-    return bool(_POST.search(urlsplit(url).path))

@@ -19,7 +19,10 @@ def run_bench(out: Path, *args: str, timeout: float = 600) -> tuple[subprocess.C
     """Run `python -m bench --out OUT ARGS...` as users do; return the process and results.json."""
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--out", str(out), *args],
-        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
     )
     path = out / "results.json"
     if not path.exists():

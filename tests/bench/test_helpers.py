@@ -30,8 +30,9 @@ def test_synthetic_reports_obey_the_template_arithmetic(i):
         assert app[("1", who)] + app[("2", who)] == app[("3.7", who)] + app[("4", who)]
         outcome = sum(app[(row, who)] for row in rows if row.startswith("3.") and row != "3.7")
         assert outcome == app[("3.7", who)]
-    wrong_totals = [row for row in rows
-                    if app[(row, "总计")] != sum(app[(row, w)] for w in synth_reports.APPLICANTS)]
+    wrong_totals = [
+        row for row in rows if app[(row, "总计")] != sum(app[(row, w)] for w in synth_reports.APPLICANTS)
+    ]
     assert (r["status"] == "flagged") == bool(wrong_totals)
     assert len(r["reviews"]) == 15
 
@@ -70,7 +71,7 @@ def test_portal_serves_pages_and_answers_conditional_requests():
     site = portal.build(60, distinct_bodies=3)
     assert site.reports and site.notices and site.list_pages >= 2
     first_list = site.files[portal.COLUMN + "index.html"][0].decode()
-    assert f"createPageHTML({site.list_pages}, 0, \"index\", \"html\")" in first_list
+    assert f'createPageHTML({site.list_pages}, 0, "index", "html")' in first_list
     links = re.findall(r'href="(\./[^"]+)"', first_list)
     assert links and all(re.match(r"\./\d{6}/t\d{8}_\d+\.html", h) for h in links)
     with portal.PortalServer(site) as server:
@@ -90,8 +91,13 @@ def test_portal_serves_pages_and_answers_conditional_requests():
         r = conn.getresponse()
         r.read()
         assert r.status == 404
-        assert server.stats == {"requests": 4, "ok": 1, "not_modified": 2, "not_found": 1,
-                                "body_bytes": len(body)}
+        assert server.stats == {
+            "requests": 4,
+            "ok": 1,
+            "not_modified": 2,
+            "not_found": 1,
+            "body_bytes": len(body),
+        }
 
 
 def test_csv_ids_reads_datasette_csv_with_bom():
@@ -103,8 +109,13 @@ def test_markdown_block_replaced_between_markers_only(tmp_path):
     md = tmp_path / "benchmarks.md"
     md.write_text(f"# B\n\nprose before\n\n{output.BEGIN}\nold figures\n{output.END}\n\nprose after\n")
     res = harness.Result("x", "X", ["a"], figures=[harness.Figure("a", 1.5, "s", target="t", met=True)])
-    doc = {"started": "now", "quick": True, "seconds": 1.0, "results": [res.to_json()],
-           "machine": {"cpu": "c", "nproc": 2, "memory": "1G", "os": "os", "python": "3.11", "sqlite": "3"}}
+    doc = {
+        "started": "now",
+        "quick": True,
+        "seconds": 1.0,
+        "results": [res.to_json()],
+        "machine": {"cpu": "c", "nproc": 2, "memory": "1G", "os": "os", "python": "3.11", "sqlite": "3"},
+    }
     output.write(doc, tmp_path / "results.json", md)
     text = md.read_text()
     assert "prose before" in text and "prose after" in text and "old figures" not in text
@@ -115,3 +126,21 @@ def test_missing_figures_are_detected():
     res = harness.Result("x", "X", ["a", "b"], figures=[harness.Figure("a", 1)])
     assert res.missing() == ["b"]
     assert harness.Result("x", "X", ["a"], unavailable="stage not there").missing() == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [
+        ("864098223.91元", "86409.822391"),
+        ("620.50 万元", "620.5"),
+        ("22（其中修订16件）", "22"),
+        ("+253", "253"),
+        ("-15", "-15"),
+        ("5949.088667", "5949.088667"),
+        ("（一）", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_reference_numbers_read_as_the_contract_reads_them(cell, number):
+    assert b_parse._number_text(cell) == number

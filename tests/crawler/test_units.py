@@ -24,6 +24,9 @@ from crawler.titles import is_report_title, title_year
     "某区民政局二〇二三年政府信息公开工作年度报告",
     "某市人口和计划生育局2012年政府信息公开工作年度报告",
     "某镇2023年度 政府信息公开\u3000工作年度报告",
+    # agency names that contain words of other documents
+    "广州市教育评估和教师继续教育指导中心2023年政府信息公开工作年度报告",
+    "广州市干部培训中心2022年政府信息公开工作年度报告（全文）",
 ])
 def test_report_titles(title):
     assert is_report_title(title)
@@ -37,6 +40,8 @@ def test_report_titles(title):
     "广州市协作办公室政府信息公开工作年度报告",  # no year
     "某县政府信息公开工作年度报告编写提纲模板",
     "2023年工作动态",
+    "关于2023年政府信息公开工作年度报告的解读",
+    "某市2023年政府信息公开工作年度报告考核评估办法",
     "",
 ])
 def test_not_report_titles(title):

@@ -213,3 +213,12 @@ def test_table_caption_kept_before_table() -> None:
     doc = extract_html.extract(html.encode("utf-8"), "cap.html")
     assert doc.blocks[0] == Paragraph("第二十条第（一）项")
     assert isinstance(doc.blocks[1], Table)
+
+
+def test_report_inside_a_layout_cell_is_read_as_paragraphs() -> None:
+    sentence = "2020年，本机关认真贯彻《中华人民共和国政府信息公开条例》，不断拓展公开内容、创新公开方式。"
+    html = ("<html><body><table><tr><td><p>一、总体情况</p>" + f"<p>{sentence}</p>" * 8 +
+            "<p>二、主动公开政府信息情况</p></td></tr></table></body></html>")
+    doc = extract_html.extract(html.encode("utf-8"), "cell.html")
+    assert all(isinstance(b, Paragraph) for b in doc.blocks)
+    assert [b.text for b in doc.blocks][:2] == ["一、总体情况", sentence]

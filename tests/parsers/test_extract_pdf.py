@@ -167,3 +167,18 @@ def test_page_frame_is_not_a_table() -> None:
 
     doc = extract_pdf.extract(canvas_pdf(draw), "frame.pdf")
     assert [b.text for b in doc.blocks] == ["一、总体情况", "本机关认真贯彻条例。"]
+
+
+def test_double_border_makes_no_sliver_column() -> None:
+    def draw(c) -> None:
+        for x in (100, 200, 300, 303):  # the right border drawn twice, 3pt apart
+            c.line(x, 700, x, 740)
+        for y in (700, 720, 740):
+            c.line(100, y, 303, y)
+        c.drawString(105, 726, "行政处罚")
+        c.drawString(205, 726, "98")
+        c.drawString(105, 706, "行政强制")
+        c.drawString(205, 706, "0")
+
+    doc = extract_pdf.extract(canvas_pdf(draw), "double.pdf")
+    assert [[c.text for c in r] for r in doc.blocks[0].rows] == [["行政处罚", "98"], ["行政强制", "0"]]
