@@ -9,6 +9,7 @@ that says what it is and what to do, so that no extractor is ever handed garbage
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
@@ -100,15 +101,10 @@ def _as_text(data: bytes) -> str | None:
         if enc == "utf-16" and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
         try:
-            text = sample.decode(enc)
+            # incremental: a multi-byte character cut at the sample's end is not an error
+            text = codecs.getincrementaldecoder(enc)().decode(sample, final=len(data) <= len(sample))
         except UnicodeDecodeError:
-            # A cut in the middle of a multi-byte character at the sample's end is fine.
-            try:
-                text = sample[:-4].decode(enc) if len(data) > len(sample) else None
-            except UnicodeDecodeError:
-                text = None
-            if text is None:
-                continue
+            continue
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
         odd = sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
         if text and (controls + odd) / len(text) < 0.02:

@@ -25,8 +25,9 @@ FOOTER_ANYWHERE = re.compile(
     r"|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
     r"|共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页)\s*$"
 )
-FOOTER_AT_MARGIN = re.compile(r"^\s*(?:\d{1,4}|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$",
-                              re.I)
+# a bare page number ("7", "7/9", "Page 7"): a footer only in the page's top or bottom
+# margin and only when it is (near) this page's number, since a figure can stand alone too
+FOOTER_AT_MARGIN = re.compile(r"^\s*(?:page\s*)?(\d{1,4})(?:\s*(?:/|of)\s*\d{1,4})?\s*$", re.I)
 MARGIN = 0.1  # share of the page height at top and bottom where bare page numbers live
 TAB_GAP = 2.5  # a gap wider than this many character heights separates columns
 
@@ -47,7 +48,7 @@ def extract(data: bytes, source: str) -> Document:
         for index in range(len(pdf)):
             page = pdf[index]
             try:
-                items, has_text = read_page(page)
+                items, has_text = read_page(page, index + 1)
             finally:
                 page.close()
             any_text = any_text or has_text
@@ -72,8 +73,9 @@ def open_problem(exc: pdfium.PdfiumError) -> str:
     return f"corrupt PDF: {exc}"
 
 
-def read_page(page: pdfium.PdfPage) -> tuple[list[tuple[str, object]], bool]:
-    """One page as ("line", text) and ("table", PageTable) items, top to bottom."""
+def read_page(page: pdfium.PdfPage, number: int = 0) -> tuple[list[tuple[str, object]], bool]:
+    """One page (`number` counted from 1) as ("line", text), ("footer", text) and
+    ("table", PageTable) items, top to bottom."""
     chars = page_chars(page)
     has_text = any(c.text.strip() for c in chars)
     if not has_text:
@@ -89,7 +91,9 @@ def read_page(page: pdfium.PdfPage) -> tuple[list[tuple[str, object]], bool]:
         top = max(c.y1 for c in line)
         bottom = min(c.y0 for c in line)
         at_margin = bottom < height * MARGIN or top > height * (1 - MARGIN)
-        if FOOTER_ANYWHERE.match(text) or (at_margin and FOOTER_AT_MARGIN.match(text)):
+        bare = FOOTER_AT_MARGIN.match(text) if at_margin else None
+        page_no = int(bare.group(1)) if bare else 0
+        if FOOTER_ANYWHERE.match(text) or (page_no >= 1 and abs(page_no - number) <= 3):
             positioned.append((top, "footer", text))
             continue
         positioned.append((top, "line", text))

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from .model import Cell
 from .pdf_page import Char, Rule
 
+BY_CY = attrgetter("cy")
+BY_X0 = attrgetter("x0")
 SNAP = 2.0  # positions closer than this are one grid line
 TOUCH = 3.0  # rules closer than this touch
 MIN_COL = 5.0  # double borders: a "column" narrower than this is the gap between two rules
@@ -187,19 +190,19 @@ def build_cells(table: PageTable, hs: list[Rule], vs: list[Rule], chars: list[Ch
 
 def lines_of(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into visual lines (top to bottom), each sorted left to right."""
-    items = sorted((c for c in chars if c.text != "\n"), key=lambda c: -c.cy)
+    items = sorted((c for c in chars if c.text != "\n"), key=BY_CY, reverse=True)
     lines: list[list[Char]] = []
+    last: list[Char] = []
+    ref_cy = ref_h = 0.0
     for ch in items:
-        if lines:
-            last = lines[-1]
-            ref = last[0]
-            tol = max(1.0, min(ref.height, ch.height) * 0.5)
-            if abs(ref.cy - ch.cy) <= tol:
-                last.append(ch)
-                continue
-        lines.append([ch])
+        if last and abs(ref_cy - ch.cy) <= max(1.0, min(ref_h, ch.height) * 0.5):
+            last.append(ch)
+            continue
+        last = [ch]
+        ref_cy, ref_h = ch.cy, ch.height
+        lines.append(last)
     for line in lines:
-        line.sort(key=lambda c: c.x0)
+        line.sort(key=BY_X0)
     return lines
 
 
@@ -226,10 +229,9 @@ def cell_text(chars: list[Char]) -> str:
     narrow column), a space between two Latin letters or digits."""
     if not chars:
         return ""
-    lo = min(c.cy for c in chars)
-    hi = max(c.cy for c in chars)
-    if hi - lo <= 1.0:  # one line: the common case of a number or a short label
-        return " ".join(line_text(sorted(chars, key=lambda c: c.x0)).split())
+    ys = [c.cy for c in chars]
+    if max(ys) - min(ys) <= 1.0:  # one line: the common case of a number or a short label
+        return " ".join(line_text(sorted(chars, key=BY_X0)).split())
     text = ""
     for line in lines_of(chars):
         piece = line_text(line).strip()

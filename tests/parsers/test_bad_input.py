@@ -120,3 +120,11 @@ def test_truncated_docx_is_a_clear_error() -> None:
     data = (FORMS / "000_eac659b3405373d8.docx").read_bytes()
     with pytest.raises(ParseError, match="corrupt"):
         parsers.extract(data[: len(data) // 2], "cut.docx")
+
+
+def test_long_gbk_text_cut_mid_character_is_still_text() -> None:
+    line = "本机关认真贯彻《中华人民共和国政府信息公开条例》，不断拓展公开内容。\n".encode("gb18030")
+    data = line * 3000
+    with pytest.raises(UnicodeDecodeError):  # the 64 KiB sample ends inside a character
+        data[:65536].decode("gb18030")
+    assert detect.sniff(data, "long.txt") == "text"

@@ -222,3 +222,37 @@ def test_report_inside_a_layout_cell_is_read_as_paragraphs() -> None:
     doc = extract_html.extract(html.encode("utf-8"), "cell.html")
     assert all(isinstance(b, Paragraph) for b in doc.blocks)
     assert [b.text for b in doc.blocks][:2] == ["一、总体情况", sentence]
+
+
+def test_info_box_and_date_bar_inside_the_content_are_not_report_text() -> None:
+    html = """<html><body><div class="TRS_Editor">
+<table><tr><td>索引号：</td><td>1144/2021-1</td><td>发布机构：</td><td>广州市协作办公室</td></tr>
+<tr><td>公开日期：</td><td>2021-01-28</td><td>文号：</td><td></td></tr></table>
+<p>发布日期：2021-01-28 10:15</p><p>来源：广州市协作办公室 浏览次数：123</p>
+<p>一、总体情况</p><p>2020年，本机关来源于群众的意见共12条，均已办结。</p></div></body></html>"""
+    doc = extract_html.extract(html.encode("utf-8"), "info.html")
+    texts = [b.text for b in doc.blocks]
+    assert texts == ["一、总体情况", "2020年，本机关来源于群众的意见共12条，均已办结。"]
+    assert doc.meta["agency"] == "广州市协作办公室" and doc.meta["published"] == "2021-01-28"
+
+
+def test_aspnet_form_wrapper_is_not_dropped() -> None:
+    """ASP.NET portals wrap the whole page in <form>: the report inside must be read."""
+    html = ("<html><body><form id='form1'><div class='nav'><a href='/'>首页</a></div><div>"
+            "<p>一、总体情况</p><p>2020年，本机关认真贯彻条例，不断拓展公开内容。</p></div>"
+            "<footer>版权所有</footer></form></body></html>")
+    doc = extract_html.extract(html.encode("utf-8"), "aspx.html")
+    assert [b.text for b in doc.blocks] == ["一、总体情况", "2020年，本机关认真贯彻条例，不断拓展公开内容。"]
+    assert not doc.notes
+
+
+def test_trafilatura_finds_text_when_no_container_is_left() -> None:
+    """All containers named like furniture (a theme calling its article body "share"):
+    the DOM walk keeps nothing, trafilatura's main-text extraction is the fallback."""
+    body = "".join(f"<p>第{i}段：本机关认真贯彻《中华人民共和国政府信息公开条例》，不断拓展公开内容。</p>"
+                   for i in range(6))
+    menu = "".join(f"<li><a href='/c/{i}'>政务公开栏目第{i}项链接名称</a></li>" for i in range(40))
+    html = f"<html><body><ul class='menu'>{menu}</ul><div class='share'>{body}</div></body></html>"
+    doc = extract_html.extract(html.encode("utf-8"), "odd.html")
+    assert "content located by trafilatura" in doc.notes
+    assert sum("本机关认真贯彻" in b.text for b in doc.blocks) == 6

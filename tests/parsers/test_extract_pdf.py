@@ -72,7 +72,7 @@ def test_same_cells_as_pdfplumber_and_faster() -> None:
             for index, page in enumerate(plumb.pages):
                 theirs = [[[re.sub(r"\s+", "", c) for c in row if c is not None] for row in t]
                           for t in page.extract_tables()]
-                items, _ = read_page(pdf[index])
+                items, _ = read_page(pdf[index], index + 1)
                 ours = [[[re.sub(r"\s+", "", c.text) for c in row if not c.spanned] for row in t.rows]
                         for kind, t in items if kind == "table"]
                 assert ours == theirs, f"{path.name} page {index + 1}"
@@ -110,10 +110,11 @@ def test_footer_variants() -> None:
         c.drawString(72, 700, "一、总体情况")
         c.drawString(72, 680, "12")  # a figure in the text body is kept
         c.drawString(72, 660, "— 5 —")
-        c.drawString(290, 30, "7")  # a bare page number in the bottom margin goes
+        c.drawString(290, 30, "1")  # a bare page number in the bottom margin goes
+        c.drawString(72, 45, "0")  # a lone figure there that is no page number stays
 
     doc = extract_pdf.extract(canvas_pdf(draw), "f.pdf")
-    assert [b.text for b in doc.blocks] == ["一、总体情况", "12"]
+    assert [b.text for b in doc.blocks] == ["一、总体情况", "12", "0"]
 
 
 def test_rectangle_cells_and_spans() -> None:
@@ -182,3 +183,29 @@ def test_double_border_makes_no_sliver_column() -> None:
 
     doc = extract_pdf.extract(canvas_pdf(draw), "double.pdf")
     assert [[c.text for c in r] for r in doc.blocks[0].rows] == [["行政处罚", "98"], ["行政强制", "0"]]
+
+
+@pytest.mark.parametrize("repeat", [0, 1])
+def test_long_table_over_pages_is_one_table(repeat: int) -> None:
+    """A table broken by the page, with or without its header repeated, comes out whole."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    rows = [["事项", "数量"]] + [[f"第{i}项", str(i * 7)] for i in range(80)]
+    t = Table(rows, colWidths=[120, 60], repeatRows=repeat)
+    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"),
+                           ("FONT", (0, 0), (-1, -1), "STSong-Light")]))
+    buf = io.BytesIO()
+
+    def footer(canvas, doc) -> None:
+        canvas.setFont("STSong-Light", 9)
+        canvas.drawCentredString(A4[0] / 2, 30, f"第 {doc.page} 页 共 2 页")
+
+    SimpleDocTemplate(buf, pagesize=A4, invariant=1).build([t], onFirstPage=footer, onLaterPages=footer)
+    doc = extract_pdf.extract(buf.getvalue(), "long.pdf")
+    assert [type(b).__name__ for b in doc.blocks] == ["Table"]
+    got = [[c.text for c in r] for r in doc.blocks[0].rows]
+    assert got == rows

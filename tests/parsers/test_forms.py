@@ -148,3 +148,13 @@ def test_mirror_is_traditional(ident: str) -> None:
     assert "報告" in text or "情況" in text
     assert result(ident, "tw.html")["script"] == "traditional"
     assert result(ident, "html")["script"] == "simplified"
+
+
+@pytest.mark.parametrize("ident", IDENTS)
+def test_page_metadata_reaches_the_report(ident: str) -> None:
+    """The portal page's PubDate and the Word/PDF title properties are used."""
+    want = truth(ident)
+    assert result(ident, "html")["published"] == f"{want['year'] + 1}-01-28"
+    for form in ("docx", "pdf"):
+        meta_title = document(ident, form).meta["title"]
+        assert str(want["year"]) in meta_title and meta_title.endswith("报告")

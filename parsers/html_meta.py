@@ -1,0 +1,90 @@
+"""Metadata a report page carries about itself: title, publication date, agency.
+
+Portals state them in `<meta name="ArticleTitle|PubDate|ContentSource">` and in the
+信息公开 box (索引号 / 发布机构 / 公开日期 / 文号); list pages and URLs often disagree
+with them, so the page's own statement is kept for the analyser to prefer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .html_text import clean_paragraph
+
+INFO_LABEL = re.compile(r"^\s*(索引号|發布機構|发布机构|公开日期|公開日期|发布日期|發布日期|成文日期|"
+                        r"文号|文號|名称|名稱|来源|來源)\s*[:：]\s*(.*)$")
+DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
+
+
+def page_meta(root: etree._Element) -> dict[str, str]:
+    """Title, publication date and agency from meta tags, then the 信息公开 info table."""
+    metas: dict[str, str] = {}
+    for m in root.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").strip().lower()
+        content = (m.get("content") or "").strip()
+        if name and content and name not in metas:
+            metas[name] = content
+    info = info_table(root)
+    meta: dict[str, str] = {}
+    title = metas.get("articletitle") or metas.get("og:title") or info.get("名称") or info.get("名稱")
+    if not title:
+        h1 = root.find(".//h1")
+        title = clean_paragraph(h1.text_content()) if h1 is not None else ""
+    if not title:
+        t = root.find(".//title")
+        title = clean_paragraph(t.text_content()) if t is not None else ""
+        title = re.split(r"\s*[-_|｜—]\s*(?=[^-_|｜—]*(?:网|網|站|portal)[^-_|｜—]*$)", title)[0]
+    if title:
+        meta["title"] = clean_paragraph(title)
+    for key in ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "date"):
+        if metas.get(key):
+            iso = iso_date(metas[key])
+            if iso:
+                meta["published"] = iso
+                break
+    if "published" not in meta:
+        for key in ("公开日期", "公開日期", "发布日期", "發布日期"):
+            iso = iso_date(info.get(key, ""))
+            if iso:
+                meta["published"] = iso
+                break
+    agency = metas.get("contentsource") or info.get("发布机构") or info.get("發布機構") or info.get("来源")
+    if agency:
+        meta["agency"] = clean_paragraph(agency)
+    for key, name in (("索引号", "index_no"), ("文号", "doc_no"), ("文號", "doc_no")):
+        if info.get(key):
+            meta[name] = info[key]
+    return meta
+
+
+def info_table(root: etree._Element) -> dict[str, str]:
+    """The 信息公开 table: 索引号 / 发布机构 / 公开日期 / 文号, label and value in one
+    element ("发布机构：X") or the value in the next cell."""
+    found: dict[str, str] = {}
+    for el in root.iter("td", "th", "span", "li", "p", "div", "dd", "dt", "label", "em", "b", "strong"):
+        own = clean_paragraph(el.text_content())
+        if len(own) > 80:
+            continue
+        m = INFO_LABEL.match(own)
+        if not m:
+            continue
+        label, value = m.group(1), m.group(2).strip()
+        if not value:
+            nxt = el.getnext()
+            value = clean_paragraph(nxt.text_content()) if nxt is not None else ""
+        if value and label not in found and len(value) <= 80:
+            found[label] = value
+    return found
+
+
+def iso_date(text: str) -> str | None:
+    """2021-01-28, 2021/1/28, 2021年1月28日 (with or without a time) -> 2021-01-28."""
+    m = DATE.search(text or "")
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
