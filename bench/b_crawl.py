@@ -95,7 +95,11 @@ def run(ctx: Context) -> Result:
                 note=f"{bare['responses']} responses in {bare['elapsed_seconds']} s",
             )
         )
-        res.add(Figure("bare spider peak RSS", mib(bare["maxrss_bytes"]), "MiB", note="ru_maxrss"))
+        res.add(
+            Figure(
+                "bare spider peak RSS", mib(bare["maxrss_bytes"]), "MiB", note="VmHWM of the crawl subprocess"
+            )
+        )
 
         data_dir = ctx.work / "crawl-data"
         try:
@@ -149,7 +153,7 @@ def run(ctx: Context) -> Result:
             "real spider peak RSS",
             mib(max(first["maxrss_bytes"], second["maxrss_bytes"])),
             "MiB",
-            note="ru_maxrss of the crawl subprocess",
+            note="VmHWM of the crawl subprocesses",
         )
     )
     return res

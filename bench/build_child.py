@@ -1,6 +1,6 @@
 """Subprocess: build a synthetic archive with the archive's own loader, print one JSON line.
 
-Run in its own process so that its peak memory (ru_maxrss) is the build's alone and the
+Run in its own process so that its peak memory (VmHWM) is the build's alone and the
 bench process's own allocations do not blur it. Reports are generated in batches outside
 the timed region; the timed region is `archive.load.open_archive` plus `load_report`
 for every report. `--batch N` wraps N calls in one outer transaction (sqlite-utils turns

@@ -1,7 +1,7 @@
 """Subprocess: one crawl of the benchmark portal, printing one JSON line of figures.
 
 Crawls run in their own process because Twisted's reactor cannot be restarted within a
-process, and so that ru_maxrss is the crawl's alone. Two spiders:
+process, and so that its peak memory (VmHWM) is the crawl's alone. Two spiders:
 
 - `real`: the project's spider through its public entry `crawler.run.crawl(data_dir,
   urls=..., settings=...)`, with the benchmark settings (no AutoThrottle, no delay);

@@ -136,8 +136,14 @@ def traced_peak(fn: Callable[[], Any]) -> tuple[int, Any]:
 
 
 def self_maxrss_bytes() -> int:
-    """Peak resident set of this process (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident set of this process since it was exec'd.
+
+    VmHWM belongs to the process's own address space; ru_maxrss does not do for a
+    subprocess, since Linux carries the parent's peak across fork+exec into it (a bench
+    process holding a 245 MB portal would make every child look 245 MB big).
+    """
+    hwm = proc_hwm_bytes(os.getpid())
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def proc_hwm_bytes(pid: int) -> int | None:

@@ -20,7 +20,7 @@ def describe() -> dict[str, str | int | None]:
     except OSError:
         pass
     try:
-        free = subprocess.run(["free", "-h"], capture_output=True, text=True, timeout=5).stdout.strip()
+        free = subprocess.run(["free", "-h"], capture_output=True, text=True, timeout=5).stdout.rstrip()
     except (OSError, subprocess.SubprocessError):
         free = None
     mem_total = None

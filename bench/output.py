@@ -78,6 +78,11 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{m['cpu']}, {m['nproc']} CPUs, {m['memory']} RAM, {m['os']}, Python {m['python']}, "
         f"SQLite {m['sqlite']}.",
         "",
+        *(
+            ["`nproc`: " + str(m["nproc"]) + "; `free -h` at the start:", "", "```", m["free_h"], "```", ""]
+            if m.get("free_h")
+            else []
+        ),
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
     ]
@@ -90,8 +95,60 @@ def markdown(doc: dict[str, Any]) -> str:
         for f in r["figures"]
         if f["met"] is not None
     ]
-    lines += ["", f"Targets met: {sum(1 for *_, x in met if x)} of {len(met)}.", "", END]
+    lines += ["", f"Targets met: {sum(1 for *_, x in met if x)} of {len(met)}.", ""]
+    lines += _search_terms(doc["results"])
+    lines += _crawls(doc["results"])
+    lines.append(END)
     return "\n".join(lines)
+
+
+def _search_terms(results: list[dict[str, Any]]) -> list[str]:
+    """Per-term search figures, and where the time goes (sqlite3 directly)."""
+    search = next((r for r in results if r["name"] == "search" and r["status"] == "ok"), None)
+    if not search or "terms" not in search["details"]:
+        return []
+    n = search["details"].get("archive", {})
+    lines = [
+        f"Search, per term ({n.get('reports', 0):,} reports, {n.get('sections', 0):,} sections; ms):",
+        "",
+        "| term | rows | page p50 / p95 | LIKE page p50 | no facets p50 / p95 | LIKE no facets p50 "
+        "| sqlite3: FTS match / Datasette-shaped count / facet / LIKE | same rows |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for term, v in search["details"]["terms"].items():
+        page, lean, parts = v["page"], v["no facets"], v.get("sqlite_parts_ms", {})
+        lines.append(
+            f"| {term} | {v['hits']:,} | {page['p50_ms']:.0f} / {page['p95_ms']:.0f} "
+            f"| {page['like_p50_ms']:.0f} "
+            f"| {lean['p50_ms']:.0f} / {lean['p95_ms']:.0f} | {lean['like_p50_ms']:.0f} "
+            f"| {parts.get('fts_match_count', '—')} / {parts.get('datasette_count', '—')} / "
+            f"{parts.get('facet_number', '—')} / {v['sqlite_like_ms']} | {_fmt(v['identical'])} |"
+        )
+    return [*lines, ""]
+
+
+def _crawls(results: list[dict[str, Any]]) -> list[str]:
+    crawl = next((r for r in results if r["name"] == "crawl" and r["status"] == "ok"), None)
+    if not crawl:
+        return []
+    d = crawl["details"]
+    lines = [
+        f"Crawls (portal: {d['portal']['html_pages']:,} HTML pages, {d['portal']['pdf_attachments']} PDFs, "
+        f"{d['portal']['megabytes']} MB):",
+        "",
+        "| crawl | responses | status codes | MB downloaded | seconds | pages/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key in ("bare", "real_first", "real_second"):
+        if key in d:
+            x = d[key]
+            rate = x["responses"] / x["elapsed_seconds"] if x["elapsed_seconds"] else 0
+            codes = ", ".join(f"{k}: {v:,}" for k, v in sorted(x["status_counts"].items()))
+            lines.append(
+                f"| {key.replace('_', ' ')} | {x['responses']:,} | {codes} | {x['response_bytes'] / 1e6:.1f} "
+                f"| {x['elapsed_seconds']:.0f} | {rate:.0f} |"
+            )
+    return [*lines, ""]
 
 
 def write(doc: dict[str, Any], json_path: Path, md_path: Path) -> None:

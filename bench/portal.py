@@ -140,27 +140,31 @@ class _Handler(BaseHTTPRequestHandler):
         stats = self.server.stats
         if entry is None:
             body = b"not found"
+            with self.server.lock:  # counted before answering, so a client never sees stale counts
+                stats["requests"] += 1
+                stats["not_found"] += 1
             self.send_response(404)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-            with self.server.lock:
-                stats["requests"] += 1
-                stats["not_found"] += 1
             return
         data, ctype = entry
         etag = '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"'
         if self._not_modified(etag):
+            with self.server.lock:
+                stats["requests"] += 1
+                stats["not_modified"] += 1
             self.send_response(304)
             self.send_header("ETag", etag)
             self.send_header("Last-Modified", formatdate(LAST_MODIFIED, usegmt=True))
             self.send_header("Content-Length", "0")
             self.end_headers()
-            with self.server.lock:
-                stats["requests"] += 1
-                stats["not_modified"] += 1
             return
+        with self.server.lock:
+            stats["requests"] += 1
+            stats["ok"] += 1
+            stats["body_bytes"] += len(data)
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -168,10 +172,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Last-Modified", formatdate(LAST_MODIFIED, usegmt=True))
         self.end_headers()
         self.wfile.write(data)
-        with self.server.lock:
-            stats["requests"] += 1
-            stats["ok"] += 1
-            stats["body_bytes"] += len(data)
 
     def _not_modified(self, etag: str) -> bool:
         inm = self.headers.get("If-None-Match")
