@@ -27,6 +27,9 @@ _SETTINGS = {
     "max_returned_rows": "5000",
     "truncate_cells_html": "300",
     "default_facet_size": "30",
+    # Facet suggestions scan every column of every result page: on a large archive they
+    # cost more than the search itself (see docs/benchmarks.md).
+    "suggest_facets": "off",
 }
 
 
