@@ -45,10 +45,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _print_build(summary: object) -> None:
-    _eprint(summary.line())  # type: ignore[attr-defined]
-    for problem in summary.failed:  # type: ignore[attr-defined]
-        _eprint(f"  failed: {problem}")
+def _print_lines(*summaries: object) -> None:
+    """Print the `lines()` of crawl and build summaries to stderr."""
+    for summary in summaries:
+        for line in summary.lines():  # type: ignore[attr-defined]
+            _eprint(line)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -59,25 +60,17 @@ def cmd_build(args: argparse.Namespace) -> int:
     data_dir = Path(args.data)
     if (data_dir / "captures" / "index.jsonl").exists():
         summary = pipeline.build_from_captures(args.db, data_dir)
-        _print_build(summary)
+        _print_lines(summary)
         failed += len(summary.failed)
     elif not args.files:
         _eprint(f"no captures in {data_dir}/captures and no files given: nothing to build")
         return 2
     if args.files:
         summary = pipeline.build_from_files(args.db, args.files, url=args.url)
-        _print_build(summary)
+        _print_lines(summary)
         failed += len(summary.failed)
     _eprint(f"archive at {args.db}")
     return 1 if failed else 0
-
-
-def _print_crawl(summary: object) -> None:
-    for row in summary.per_source:  # type: ignore[attr-defined]
-        _eprint(
-            "crawl {source_id}: {pages} pages, {reports_found} reports found, {new} new, "
-            "{changed} changed, {failed} failed".format(**row)
-        )
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -88,13 +81,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     settings = dict(s.split("=", 1) for s in args.set or [])
     crawl = run.crawl(args.data, sources_file=args.sources, urls=tuple(args.urls), settings=settings)
-    _print_crawl(crawl)
+    _print_lines(crawl)
     status = 0 if crawl.ok else 1
     if not crawl.ok:
         _eprint("some source yielded no report: has its portal been redesigned?")
     if not args.no_build:
         summary = pipeline.build_from_captures(args.db, args.data)
-        _print_build(summary)
+        _print_lines(summary)
         if summary.failed:
             status = 1
     return status

@@ -60,17 +60,12 @@ def run(
         crawl = crawl_run.crawl(data_dir, urls=(column,))
     finally:
         server.shutdown()
-    for row in crawl.per_source:
-        print(
-            "crawl {source_id}: {pages} pages, {reports_found} reports found, {new} new, "
-            "{changed} changed, {failed} failed".format(**row),
-            file=sys.stderr,
-        )
+    for line in crawl.lines():
+        print(line, file=sys.stderr)
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     summary = pipeline.build_from_captures(db, data_dir)
-    print(summary.line(), file=sys.stderr)
-    for problem in summary.failed:
-        print(f"  failed: {problem}", file=sys.stderr)
+    for line in summary.lines():
+        print(line, file=sys.stderr)
     print(f"archive at {db}", file=sys.stderr, flush=True)
     status = 0 if crawl.ok and not summary.failed else 1
     if not serve:

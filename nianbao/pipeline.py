@@ -38,11 +38,13 @@ class BuildSummary:
     def loaded(self) -> int:
         return self.reports_new + self.reports_changed
 
-    def line(self) -> str:
-        return (
+    def lines(self) -> list[str]:
+        """The summary line and one line per failure, like `CrawlSummary.lines()`."""
+        head = (
             f"archive: {self.reports_new} new, {self.reports_changed} changed, "
             f"{self.reports_unchanged} unchanged, {self.flagged} flagged, {len(self.failed)} failed"
         )
+        return [head, *(f"  failed: {problem}" for problem in self.failed)]
 
 
 def has_tables(report: dict[str, Any]) -> bool:
@@ -137,20 +139,10 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
             for r, data in payloads
         ]
         source = {k: first.get(k) for k in ("source_id", "agency", "region", "level")}
-        try:
-            result = load.load_report(
-                db,
-                report,
-                url=report_url,
-                documents=documents,
-                published=report.get("published") or first.get("published"),
-                source=source,
-            )
-        except load.LoadError as exc:  # nothing was written; the capture stays in the store
-            summary.failed.append(str(exc))
-            continue
-        _count(summary, result.change, report)
-        known.update(r["sha256"] for r in records)
+        published = report.get("published") or first.get("published")
+        if _load(db, summary, report, url=report_url, documents=documents, published=published,
+                 source=source):
+            known.update(r["sha256"] for r in records)
     return summary
 
 
@@ -188,18 +180,23 @@ def build_from_files(
                 "warc_offset": None,
             }
         ]
-        try:
-            result = load.load_report(
-                db, report, url=doc_url, documents=documents, published=report.get("published")
-            )
-        except load.LoadError as exc:
-            summary.failed.append(str(exc))
-            continue
-        _count(summary, result.change, report)
+        _load(db, summary, report, url=doc_url, documents=documents, published=report.get("published"))
     return summary
 
 
-def _count(summary: BuildSummary, change: str, report: dict[str, Any]) -> None:
+def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any) -> bool:
+    """Load one report and count it; a report the archive refuses is counted as failed.
+
+    The archive writes nothing for a refused report, and its capture stays in the store.
+    """
+    from archive import load
+
+    try:
+        result = load.load_report(db, report, **kwargs)
+    except load.LoadError as exc:
+        summary.failed.append(str(exc))
+        return False
+    change = result.change
     if change == "new":
         summary.reports_new += 1
     elif change == "changed":
@@ -208,3 +205,4 @@ def _count(summary: BuildSummary, change: str, report: dict[str, Any]) -> None:
         summary.reports_unchanged += 1
     if change != "unchanged" and report.get("status") == "flagged":
         summary.flagged += 1
+    return True
