@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from ..contract import STATUSES, report_status
 from . import schema
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -122,6 +123,18 @@ def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str,
     return rows
 
 
+def _status(report: dict[str, Any], checks: list[dict[str, Any]], source: str) -> str:
+    """The report's status (nianbao.contract): recomputed from its checks, and a status the
+    parser stated must agree, so that the archive never shows another meaning."""
+    status = report_status(checks)
+    stated = report.get("status")
+    if stated is not None and stated not in STATUSES:
+        raise LoadError(source, f"status {stated!r} is not one of {', '.join(STATUSES)}")
+    if stated is not None and stated != status:
+        raise LoadError(source, f"status {stated!r} disagrees with its checks ({status})")
+    return status
+
+
 def _digest(payload: dict[str, Any]) -> str:
     blob = json.dumps(payload, ensure_ascii=True, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -197,7 +210,7 @@ def load_report(
         "published": published or report.get("published"),
         "fetched_at": main.get("fetched_at"),
         "sha256": main["sha256"],
-        "status": "flagged" if any(not c["ok"] for c in checks) else "ok",
+        "status": _status(report, checks, name),
         "region": source.get("region"),
         "level": source.get("level"),
         "source_id": source.get("source_id"),

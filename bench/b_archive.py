@@ -60,7 +60,7 @@ NARRATIVE = 180
 
 def _archive_available() -> None:
     try:
-        from archive import load, schema, serve  # noqa: F401
+        from nianbao.archive import load, schema, serve  # noqa: F401
     except ImportError as exc:
         raise Unavailable(f"archive stage incomplete ({exc})") from exc
 
@@ -229,7 +229,7 @@ class _Client:
 
 
 def _start_datasette(db: Path, port: int) -> subprocess.Popen:
-    from archive import serve
+    from nianbao.archive import serve
 
     argv = serve.datasette_args(db, host="127.0.0.1", port=port)
     # The LIKE reference must finish, not be cut off by the public time limit.
@@ -314,7 +314,7 @@ def _parts(con: sqlite3.Connection, term: str) -> dict[str, float]:
     The FTS match alone; the count and the facet in the shape Datasette writes them
     (`rowid in (select rowid from sections_fts where … match …)`).
     """
-    from archive.search import match_query
+    from nianbao.archive.search import match_query
 
     q = match_query(term)
     sub = "select rowid from sections_fts where sections_fts match ?"

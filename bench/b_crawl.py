@@ -44,7 +44,7 @@ def _child(args: list[str], timeout: float) -> dict[str, Any]:
         if line.startswith("BENCH-RESULT "):
             return json.loads(line[len("BENCH-RESULT ") :])
     err = p.stderr.strip()
-    if "No module named 'crawler.run'" in err or ("cannot import name" in err and "crawler" in err):
+    if "No module named 'nianbao.crawler.run'" in err or ("cannot import name" in err and "crawler" in err):
         raise Unavailable("crawler.run.crawl is not there yet (" + err.splitlines()[-1][:200] + ")")
     raise RuntimeError(f"crawl child {args[0]} failed (rc={p.returncode}): {err[-1500:]}")
 

@@ -36,8 +36,8 @@ _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 
 def _parsers() -> Any:
     try:
-        import parsers
-        from parsers import detect, report  # noqa: F401 - the stage is there only with these
+        from nianbao import parsers
+        from nianbao.parsers import detect, report  # noqa: F401 - the stage is there only with these
     except ImportError as exc:
         raise Unavailable(f"parsers stage incomplete ({exc})") from exc
     return parsers
@@ -260,7 +260,7 @@ def run_pdf(ctx: Context) -> Result:
     res = Result("parse_pdf", "Parsing PDF reports", PDF_EXPECTED)
     parsers = _parsers()
     try:
-        import parsers.extract_pdf
+        import nianbao.parsers.extract_pdf  # noqa: F401 - the PDF extractor must be there
     except ImportError as exc:
         raise Unavailable(f"parsers.extract_pdf is not there yet ({exc})") from exc
     import pdfplumber

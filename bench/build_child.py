@@ -41,7 +41,7 @@ def _documents(report: dict, url: str) -> list[dict]:
 
 
 def build(db_path: Path, n: int, batch: int, narrative: int) -> dict:
-    from archive import load
+    from nianbao.archive import load
 
     if db_path.exists():
         db_path.unlink()
@@ -113,7 +113,7 @@ def build_search_archive(db_path: Path, n: int, narrative: int) -> dict:
     every cell through sqlite-utils) would take far longer than the benchmark's budget.
     Cell tables take no part in search, so they are left empty here.
     """
-    from archive import load, schema
+    from nianbao.archive import load, schema
 
     if db_path.exists():
         db_path.unlink()

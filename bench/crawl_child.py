@@ -118,7 +118,7 @@ def _figures(wall: float) -> dict[str, Any]:
 
 
 def run_real(url: str, data_dir: Path, settings: dict[str, Any]) -> dict[str, Any]:
-    from crawler import run  # the stage under test; ImportError means "not landed yet"
+    from nianbao.crawler import run  # the stage under test; ImportError means "not landed yet"
 
     _hook_stats()
     t0 = time.perf_counter()

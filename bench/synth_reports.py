@@ -372,7 +372,7 @@ def make_report(
         "script": "simplified",
         "published": f"{year + 1}-{month:02d}-{day:02d}",
         "kind": "html",
-        "status": "flagged" if flagged else "ok",
+        "status": "flagged" if flagged else "ok",  # every cell has a value: never incomplete
         "flags": flags,
         "sections": sections,
         "active_disclosure": ad,

@@ -1,13 +1,13 @@
 """Run the real `portal` spider in-process and return what it did, per source.
 
-`crawl()` is what `nianbao crawl` and `nianbao demo` call; `python -m crawler.run` is
+`crawl()` is what `nianbao crawl` and `nianbao demo` call; `python -m nianbao.crawler.run` is
 the same for schedulers (exit status 1 when some source yielded no report: a portal
 that was redesigned shows up here first). Twisted's reactor cannot be restarted, so
 call crawl() once per process.
 
-    python -m crawler.run --data data                      # the registry's verified sources
-    python -m crawler.run --data data http://host/zfxxgknb/index.html
-    python -m crawler.run --data data --sources my.yaml -s JOBDIR=data/job
+    python -m nianbao.crawler.run --data data                      # the registry's verified sources
+    python -m nianbao.crawler.run --data data http://host/zfxxgknb/index.html
+    python -m nianbao.crawler.run --data data --sources my.yaml -s JOBDIR=data/job
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def crawl(
     if not sources:
         return CrawlSummary()
     s = Settings()
-    s.setmodule("crawler.settings", priority="project")
+    s.setmodule("nianbao.crawler.settings", priority="project")
     s.set("NIANBAO_DATA_DIR", str(data_dir), priority="project")
     # The caller prints the summary; Scrapy's own INFO chatter is for `-s LOG_LEVEL=INFO`.
     s.set("LOG_LEVEL", "WARNING", priority="project")
@@ -110,7 +110,7 @@ def crawl(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.run",
+        prog="python -m nianbao.crawler.run",
         description="Crawl annual-report columns into a capture store (WARC + index.jsonl).",
     )
     parser.add_argument("urls", nargs="*", metavar="URL", help="column URLs (default: the registry)")

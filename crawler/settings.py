@@ -8,8 +8,8 @@ the demo portal) are not throttled.
 """
 
 BOT_NAME = "nianbao"
-SPIDER_MODULES = ["crawler.spiders"]
-NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_MODULES = ["nianbao.crawler.spiders"]
+NEWSPIDER_MODULE = "nianbao.crawler.spiders"
 
 USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao; contact: nianbao@users.noreply.github.com)"
 ROBOTSTXT_OBEY = True
@@ -41,11 +41,11 @@ REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
-    "crawler.middlewares.LoopbackMiddleware": 20,
-    "crawler.middlewares.ConditionalRequestMiddleware": 560,
+    "nianbao.crawler.middlewares.LoopbackMiddleware": 20,
+    "nianbao.crawler.middlewares.ConditionalRequestMiddleware": 560,
 }
 ITEM_PIPELINES = {
-    "crawler.pipelines.CapturePipeline": 300,
+    "nianbao.crawler.pipelines.CapturePipeline": 300,
 }
 
 # Where the capture store lives (captures/*.warc.gz and captures/index.jsonl).

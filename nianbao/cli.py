@@ -24,9 +24,9 @@ def cmd_parse(args: argparse.Namespace) -> int:
     """Print one JSON object per file; an unreadable file gets an object with "error"."""
     from tqdm import tqdm
 
-    import parsers
+    from nianbao import parsers
 
-    failed = flagged = 0
+    failed = flagged = incomplete = 0
     show_bar = len(args.files) > 3 and sys.stderr.isatty()
     for path in tqdm(args.files, desc="parse", unit="file", disable=not show_bar, leave=False):
         try:
@@ -39,9 +39,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
             failed += 1
         else:
             flagged += result.get("status") == "flagged"
+            incomplete += result.get("status") == "incomplete"
         print(json.dumps(result, ensure_ascii=False, indent=2 if args.pretty else None), flush=True)
     n = len(args.files)
-    _eprint(f"parsed {n} file(s): {n - failed} ok ({flagged} flagged), {failed} failed")
+    _eprint(f"parsed {n} file(s): {n - failed} read ({flagged} flagged, {incomplete} incomplete), "
+            f"{failed} failed")
     return 1 if failed else 0
 
 
@@ -75,7 +77,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry (or the given column URLs), then load what was fetched."""
-    from crawler import run
+    from nianbao.crawler import run
 
     from . import pipeline
 
@@ -95,7 +97,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the archive read-only with Datasette and the datasette/ configuration."""
-    from archive import serve
+    from nianbao.archive import serve
 
     if not Path(args.db).exists():
         _eprint(f"{args.db}: no archive there; run `nianbao build` or `make demo` first")

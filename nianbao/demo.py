@@ -46,7 +46,7 @@ def run(
     portal_port: int = 8764,
 ) -> int:
     """Crawl the sample portal into `data_dir`, build `db`, then serve it unless told not to."""
-    from crawler import run as crawl_run
+    from nianbao.crawler import run as crawl_run
 
     from . import pipeline
 
@@ -70,7 +70,7 @@ def run(
     status = 0 if crawl.ok and not summary.failed else 1
     if not serve:
         return status
-    from archive import serve as serve_mod
+    from nianbao.archive import serve as serve_mod
 
     print(f"open http://{host}:{port}/archive  (Ctrl-C to stop)", file=sys.stderr, flush=True)
     return serve_mod.serve(db, host=host, port=port) or status

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import parsers
+from nianbao import parsers
 
 # Attachments worth trying as the report document, most structured first.
 _ATTACHMENT_ORDER = (".docx", ".pdf", ".html", ".htm", ".shtml")
@@ -31,7 +31,8 @@ class BuildSummary:
     reports_new: int = 0
     reports_changed: int = 0
     reports_unchanged: int = 0
-    flagged: int = 0
+    flagged: int = 0  # loaded with status "flagged" (nianbao.contract)
+    incomplete: int = 0  # loaded with status "incomplete"
     failed: list[str] = field(default_factory=list)
 
     @property
@@ -42,7 +43,8 @@ class BuildSummary:
         """The summary line and one line per failure, like `CrawlSummary.lines()`."""
         head = (
             f"archive: {self.reports_new} new, {self.reports_changed} changed, "
-            f"{self.reports_unchanged} unchanged, {self.flagged} flagged, {len(self.failed)} failed"
+            f"{self.reports_unchanged} unchanged, {self.flagged} flagged, {self.incomplete} incomplete, "
+            f"{len(self.failed)} failed"
         )
         return [head, *(f"  failed: {problem}" for problem in self.failed)]
 
@@ -102,8 +104,8 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
     """Load every report of the capture store that the archive does not hold yet."""
     from tqdm import tqdm
 
-    from archive import load
-    from crawler import captures
+    from nianbao.archive import load
+    from nianbao.crawler import captures
 
     summary = BuildSummary()
     db = load.open_archive(db_path)
@@ -152,7 +154,7 @@ def build_from_files(
     """Archive reports a user downloaded by hand; `url` records where one came from."""
     from tqdm import tqdm
 
-    from archive import load
+    from nianbao.archive import load
 
     summary = BuildSummary()
     db = load.open_archive(db_path)
@@ -189,7 +191,7 @@ def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any)
 
     The archive writes nothing for a refused report, and its capture stays in the store.
     """
-    from archive import load
+    from nianbao.archive import load
 
     try:
         result = load.load_report(db, report, **kwargs)
@@ -205,4 +207,6 @@ def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any)
         summary.reports_unchanged += 1
     if change != "unchanged" and report.get("status") == "flagged":
         summary.flagged += 1
+    elif change != "unchanged" and report.get("status") == "incomplete":
+        summary.incomplete += 1
     return True

@@ -4,7 +4,7 @@ Order of work: normalise code points and script once for the whole document; rea
 title, agency, year; split sections; find the template tables in the sections that hold
 them (the whole document when a heading is missing); read cells; place figures that lost
 their positions by the report's arithmetic; run the checks. Everything a human should
-look at ends up in `flags`, and `status` is "ok" only when there is nothing to look at.
+look at ends up in `flags`; `status` says what is wrong with the numbers (nianbao.contract).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..contract import report_status
 from . import metadata, normalize, script, sections
 from .analysis import analyse_tables
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
@@ -141,7 +142,7 @@ def analyse(document: Document, hints: dict[str, Any] | None = None) -> dict[str
         "applications": result_tables.applications,
         "reviews": result_tables.reviews,
         "checks": checks,
-        "status": "ok" if not flags else "flagged",
+        "status": report_status(checks),
         "flags": flags,
         "notes": notes,
         "text": "\n".join(narrative_parts),

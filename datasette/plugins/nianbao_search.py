@@ -18,10 +18,10 @@ from pathlib import Path
 from datasette import hookimpl
 
 try:
-    from archive.search import match_query
+    from nianbao.archive.search import match_query
 except ImportError:  # served from a checkout that is not installed: use the repository's copy
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from archive.search import match_query
+    from nianbao.archive.search import match_query
 
 
 @hookimpl(trylast=True)

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from nianbao.contract import report_status
+
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "tests" / "fixtures" / "seeds"
 SEED_IDS = sorted(p.stem for p in (SEEDS / "truth").glob("*.json"))
@@ -161,7 +163,7 @@ def report_from_truth(seed: str) -> dict[str, Any]:
         "checks": checks,
         "published": None,
         "kind": "text",
-        "status": "ok" if all(c["ok"] for c in checks) else "flagged",
+        "status": report_status(checks),
         "flags": [],
         "text": text,
     }
@@ -201,7 +203,7 @@ def extra_load_args() -> dict[str, Any]:
 
 def build_archive(path: Path):
     """The archive of the five seeds and the extra report; returns the open Database."""
-    from archive import load
+    from nianbao.archive import load
 
     db = load.open_archive(path)
     for seed in SEED_IDS:
@@ -270,7 +272,7 @@ class Served:
 
 @pytest.fixture(scope="session")
 def served(tmp_path_factory) -> Served:
-    from archive import serve
+    from nianbao.archive import serve
 
     tmp = tmp_path_factory.mktemp("served")
     db_path = tmp / "archive.db"

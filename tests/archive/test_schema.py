@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from archive import load, schema, search
+from nianbao.archive import load, schema, search
 
 CONTRACT = {
     "reports": {"id", "agency", "year", "title", "template", "url", "published", "fetched_at", "sha256",

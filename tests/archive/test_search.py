@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from archive import search
+from nianbao.archive import search
 
 
 @pytest.fixture(scope="module")

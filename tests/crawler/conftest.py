@@ -390,7 +390,7 @@ def server():
 # running crawls in a subprocess (the Twisted reactor cannot restart)
 def run_crawl(data: Path, *args: str, settings: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess:
-    cmd = [PYTHON, "-m", "crawler.run", "--data", str(data), *args]
+    cmd = [PYTHON, "-m", "nianbao.crawler.run", "--data", str(data), *args]
     for k, v in {**FAST, **(settings or {})}.items():
         cmd += ["-s", f"{k}={v}"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -404,7 +404,7 @@ def write_sources(tmp: Path, port: int, ids: tuple[str, ...] = ("fx-trs", "fx-ha
 
 
 def index(data: Path) -> list[dict[str, Any]]:
-    from crawler.captures import read_index
+    from nianbao.crawler.captures import read_index
 
     return read_index(data)
 

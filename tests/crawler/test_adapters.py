@@ -8,13 +8,13 @@ import pytest
 from scrapy import FormRequest, Request
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler import adapters
-from crawler.adapters import gdgov, generic, hanweb, trs
-from crawler.captures import CaptureStore
-from crawler.items import Capture
-from crawler.sources import Source
-from crawler.spiders.portal import PortalSpider
-from crawler.titles import is_report_title
+from nianbao.crawler import adapters
+from nianbao.crawler.adapters import gdgov, generic, hanweb, trs
+from nianbao.crawler.captures import CaptureStore
+from nianbao.crawler.items import Capture
+from nianbao.crawler.sources import Source
+from nianbao.crawler.spiders.portal import PortalSpider
+from nianbao.crawler.titles import is_report_title
 
 PORTALS = __import__("pathlib").Path(__file__).resolve().parents[1] / "fixtures" / "portals"
 

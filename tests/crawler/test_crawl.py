@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from crawler.captures import read_payload
+from nianbao.crawler.captures import read_payload
 
 
 def all_pages(fx) -> dict[str, str]:

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from crawler.captures import read_payload
+from nianbao.crawler.captures import read_payload
 
 TRS_PAGE = "/trs/zfxxgknb/202401/t20240115_1001.html"
 TRS_PDF = "/trs/zfxxgknb/202401/P020240120.pdf"
@@ -111,7 +111,7 @@ def test_sigterm_mid_crawl_then_resume(server, tmp_path, fx):
     sources = fx.write_sources(tmp_path, server.port)
     # A slow server, so the crawl is surely in flight when the scheduler's SIGTERM comes.
     server.delay = 0.3
-    cmd = [fx.PYTHON, "-m", "crawler.run", "--data", str(data), "--sources", str(sources),
+    cmd = [fx.PYTHON, "-m", "nianbao.crawler.run", "--data", str(data), "--sources", str(sources),
            "-s", f"JOBDIR={job}", "-s", "CONCURRENT_REQUESTS=2", "-s", "LOG_LEVEL=INFO"]
     mark = server.mark()
     proc = subprocess.Popen(cmd, cwd=fx.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -135,7 +135,8 @@ def test_sigterm_mid_crawl_then_resume(server, tmp_path, fx):
 
 @pytest.mark.parametrize("how", ["module", "scrapy"])
 def test_command_lines(server, tmp_path, fx, how):
-    """`python -m crawler.run URL` and `scrapy crawl portal -a url=URL` both work from the repo root."""
+    """`python -m nianbao.crawler.run URL` and `scrapy crawl portal -a url=URL` both work from the
+    repo root."""
     url = server.url("/gd/zfxxgknb/bm/")
     data = tmp_path / "data"
     if how == "module":
@@ -153,7 +154,7 @@ def test_command_lines(server, tmp_path, fx, how):
 
 
 def test_bad_registry_and_busy_store_are_clear_errors(tmp_path, fx):
-    from crawler.captures import CaptureStore
+    from nianbao.crawler.captures import CaptureStore
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("sources:\n  - id: x\n    url: http://127.0.0.1:9/\n    level: 市\n", encoding="utf-8")

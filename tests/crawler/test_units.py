@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from crawler import captures
-from crawler.captures import CaptureError, CaptureStore, Fetched, read_index, read_payload
-from crawler.links import attachment_url, date_in, date_in_url
-from crawler.run import CrawlSummary
-from crawler.sources import DEFAULT_SOURCES, SourceError, load_sources, source_for_url
-from crawler.titles import is_report_title, title_year
+from nianbao.crawler import captures
+from nianbao.crawler.captures import CaptureError, CaptureStore, Fetched, read_index, read_payload
+from nianbao.crawler.links import attachment_url, date_in, date_in_url
+from nianbao.crawler.run import CrawlSummary
+from nianbao.crawler.sources import DEFAULT_SOURCES, SourceError, load_sources, source_for_url
+from nianbao.crawler.titles import is_report_title, title_year
 
 
 @pytest.mark.parametrize("title", [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from parsers import Document, Paragraph, extract_text, report
+from nianbao.parsers import Document, Paragraph, extract_text, report
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "tests" / "fixtures" / "seeds"

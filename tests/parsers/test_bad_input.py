@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import parsers
-from parsers import ParseError, detect
+from nianbao import parsers
+from nianbao.parsers import ParseError, detect
 
 REPO = Path(__file__).resolve().parents[2]
 BAD = REPO / "tests" / "fixtures" / "bad"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from parsers.cells import parse_cell, to_json_number, to_wan_yuan
+from nianbao.parsers.cells import parse_cell, to_json_number, to_wan_yuan
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -65,7 +65,7 @@ def test_json_numbers_keep_integers_and_decimals():
 
 
 def test_fullwidth_and_unicode_minus_signs():
-    from parsers.normalize import nfkc
+    from nianbao.parsers.normalize import nfkc
 
     assert to_json_number(parse_cell(nfkc("－185")).value) == -185
     assert to_json_number(parse_cell(nfkc("＋２５３")).value) == 253

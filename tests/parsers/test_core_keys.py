@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from parsers import Paragraph
-from parsers.tables import build_stream, find_sequence, runs_in_span, select, spans
-from parsers.template import APPLICATION_ROWS, application_rows, clean
+from nianbao.parsers import Paragraph
+from nianbao.parsers.tables import build_stream, find_sequence, runs_in_span, select, spans
+from nianbao.parsers.template import APPLICATION_ROWS, application_rows, clean
 
 
 def _rows(lines: list[str]):

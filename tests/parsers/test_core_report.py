@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers import Cell, ParseError, Table, extract_text
+from nianbao.parsers import Cell, ParseError, Table, extract_text
 
 
 def test_not_a_report_is_refused(analyse_text):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers import normalize, script
+from nianbao.parsers import normalize, script
 
 
 def test_taiwan_phrases_become_mainland_words():

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from parsers import Paragraph
-from parsers.sections import split
+from nianbao.parsers import Paragraph
+from nianbao.parsers.sections import split
 
 
 def _split(text: str):

@@ -3,7 +3,7 @@ spanned copies as labels only, blank cells positioned, columns mapped by the hea
 
 from __future__ import annotations
 
-from parsers import Cell, Table
+from nianbao.parsers import Cell, Table
 
 ROWS = [  # (vertical group label, sub label, row label, row id)
     (None, None, "一、本年新收政府信息公开申请数量", "1"),

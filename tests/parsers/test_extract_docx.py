@@ -8,7 +8,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from parsers import Paragraph, ParseError, Table, extract_docx
+from nianbao.parsers import Paragraph, ParseError, Table, extract_docx
 
 REPO = Path(__file__).resolve().parents[2]
 FORMS = REPO / "tests" / "fixtures" / "forms"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from opencc import OpenCC
 
-import parsers
-from parsers import Paragraph, Table, chrome, extract_html
+from nianbao import parsers
+from nianbao.parsers import Paragraph, Table, chrome, extract_html
 
 REPO = Path(__file__).resolve().parents[2]
 FORMS = REPO / "tests" / "fixtures" / "forms"

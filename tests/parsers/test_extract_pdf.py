@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers import Paragraph, ParseError, Table, extract_pdf
-from parsers.pdf_page import Char
-from parsers.pdf_tables import cell_text, line_text
+from nianbao.parsers import Paragraph, ParseError, Table, extract_pdf
+from nianbao.parsers.pdf_page import Char
+from nianbao.parsers.pdf_tables import cell_text, line_text
 
 REPO = Path(__file__).resolve().parents[2]
 FORMS = REPO / "tests" / "fixtures" / "forms"
@@ -63,7 +63,7 @@ def test_same_cells_as_pdfplumber_and_faster() -> None:
     import pdfplumber
     import pypdfium2 as pdfium
 
-    from parsers.extract_pdf import read_page
+    from nianbao.parsers.extract_pdf import read_page
 
     checked = 0
     for path in PDFS:

@@ -14,7 +14,7 @@ import json
 import math
 from pathlib import Path
 
-import parsers
+from nianbao import parsers
 
 REPO = Path(__file__).resolve().parents[2]
 SEEDS = REPO / "tests" / "fixtures" / "seeds"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import parsers
-from parsers import Paragraph, Table
+from nianbao import parsers
+from nianbao.parsers import Paragraph, Table
 
 REPO = Path(__file__).resolve().parents[2]
 FORMS = REPO / "tests" / "fixtures" / "forms"

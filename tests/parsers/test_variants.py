@@ -14,7 +14,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-import parsers
+from nianbao import parsers
 
 TRUTH = Path(__file__).resolve().parents[1] / "fixtures" / "seeds" / "truth"
 SEEDS = sorted(p.stem for p in TRUTH.glob("*.json"))
