@@ -1,9 +1,11 @@
 """Loading parsed reports and their captured bytes into the archive, all or nothing.
 
-A report is written in one transaction: its captured documents (every version is kept,
+A report is written whole or not at all: its captured documents (every version is kept,
 with the original bytes content-addressed in ``blobs``), its row in ``reports``, its
-sections, table cells and checks, and the search index entries. A crash half-way leaves
-the archive as it was. Loading the same captures and the same parse again writes
+sections, table cells and checks, and the search index entries. ``load_reports`` writes
+many reports in one transaction (the bulk path of builds and benchmarks: one commit per
+batch, each report in a savepoint of it); ``load_report`` is a batch of one. A crash
+half-way leaves the archive as it was. Loading the same captures and the same parse again writes
 nothing; a new capture of a known report adds a ``documents`` row and replaces the
 report's rows with the new reading, while the old bytes stay retrievable.
 
@@ -17,6 +19,7 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,10 +73,14 @@ def report_id_for(agency: str | None, year: int | None, url: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def _is_number(value: Any) -> bool:
+    return value is None or (type(value) in (int, float)) or (
+        isinstance(value, int | float) and not isinstance(value, bool)
+    )
+
+
 def _number(value: Any, where: str, source: str) -> int | float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_number(value):
         raise LoadError(source, f"{where}: value {value!r} is not a number")
     return value
 
@@ -98,26 +105,37 @@ def _check_documents(documents: list[dict[str, Any]], source: str) -> None:
 
 
 def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
+    """The cells of the three tables as rows, checked: keys present, values numbers or null.
+
+    The rows keep the shape version 2 stored (row labels included) because the report's
+    digest is computed over them. Written for speed: a build calls it for every report.
+    """
     rows: dict[str, list[dict[str, Any]]] = {}
+    labels = schema.APPLICATION_ROW_LABELS
     for table in _CELL_TABLES:
+        keys = _CELL_KEYS[table]
         out = []
         for cell in report.get(table) or []:
             if not isinstance(cell, dict):
                 raise LoadError(source, f"{table}: a cell is {type(cell).__name__}, not an object")
-            missing = [k for k in _CELL_KEYS[table] if cell.get(k) in (None, "")]
-            if missing:
+            row = {k: cell.get(k) for k in keys}
+            if None in row.values() or "" in row.values():
+                missing = [k for k in keys if row[k] in (None, "")]
                 raise LoadError(source, f"{table}: cell {cell!r} has no {', '.join(missing)}")
-            label = "/".join(str(cell.get(k)) for k in _CELL_KEYS[table])
-            row = {k: cell.get(k) for k in _CELL_KEYS[table]}
+            value, inferred = cell.get("value"), cell.get("inferred")
+            if not (_is_number(value) and _is_number(inferred)):
+                label = "/".join(str(row[k]) for k in keys)
+                _number(value, f"{table} {label}", source)
+                _number(inferred, f"{table} {label} (inferred)", source)
             row["report_id"] = report_id
-            row["value"] = _number(cell.get("value"), f"{table} {label}", source)
-            row["inferred"] = _number(cell.get("inferred"), f"{table} {label} (inferred)", source)
+            row["value"] = value
+            row["inferred"] = inferred
             row["raw"] = cell.get("raw")
             if table == "active_disclosure":
                 row["unit"] = cell.get("unit")
-            if table == "applications":
-                row["row"] = str(cell.get("row"))
-                row["row_label"] = schema.APPLICATION_ROW_LABELS.get(row["row"])
+            elif table == "applications":
+                row["row"] = key = str(row["row"])
+                row["row_label"] = labels.get(key)
             out.append(row)
         rows[table] = out
     return rows
@@ -148,6 +166,30 @@ def _main_document(report: dict[str, Any], documents: list[dict[str, Any]]) -> d
     return next((d for d in documents if d.get("kind") == "page"), documents[0])
 
 
+@dataclass(frozen=True)
+class LoadItem:
+    """One report to load: the keyword arguments of :func:`load_report`, as one value."""
+
+    report: dict[str, Any]
+    url: str
+    documents: list[dict[str, Any]]
+    published: str | None = None
+    source: dict[str, Any] | None = None
+
+
+@dataclass
+class _Prepared:
+    """A validated report, as the rows it becomes (nothing written yet)."""
+
+    name: str
+    report_id: str
+    record: dict[str, Any]
+    sections: list[dict[str, Any]]
+    cells: dict[str, list[dict[str, Any]]]
+    checks: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+
+
 def load_report(
     db: Database,
     report: dict[str, Any],
@@ -163,6 +205,37 @@ def load_report(
     fetched_at, kind, content, warc_file, warc_offset}); `source` carries the registry's
     source_id, agency, region and level. Raises LoadError, writing nothing, on bad input.
     """
+    [result] = load_reports(db, [LoadItem(report, url, documents, published, source)])
+    if isinstance(result, LoadError):
+        raise result
+    return result
+
+
+def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | LoadError]:
+    """Load many reports in one transaction, each whole or not at all; one result per item.
+
+    Each report is written inside its own savepoint: a report the archive refuses (bad
+    input, or a value SQLite cannot store) is rolled back alone and its place in the
+    returned list holds the LoadError naming it, while the rest of the batch loads. Any
+    other exception (a crash, a full disk) rolls the whole batch back and propagates.
+    The guarantees are load_report's: idempotent, every capture kept, stable ids, the
+    search indexes in step. Inside a caller's transaction the batch is a savepoint of it.
+    """
+    results: list[LoadResult | LoadError] = []
+    index = schema.SearchIndexWrites()
+    with db.atomic():
+        for item in items:
+            try:
+                results.append(_load_one(db, _prepare(item), index))
+            except LoadError as exc:
+                results.append(exc)
+        index.flush(db)
+    return results
+
+
+def _prepare(item: LoadItem) -> _Prepared:
+    """Validate one report and turn it into rows; raises LoadError, never writes."""
+    report, url, documents = item.report, item.url, item.documents
     if not isinstance(report, dict):
         raise LoadError(url or "report", f"report is {type(report).__name__}, not a dict")
     name = url or str(report.get("source") or "report")
@@ -174,7 +247,7 @@ def load_report(
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise LoadError(name, f"year {year!r} is not an integer")
     _check_documents(documents, name)
-    source = source or {}
+    source = item.source or {}
 
     agency = report.get("agency") or source.get("agency")
     report_id = report_id_for(agency, year, url)
@@ -207,7 +280,7 @@ def load_report(
         "title": report.get("title"),
         "template": report.get("template"),
         "url": url,
-        "published": published or report.get("published"),
+        "published": item.published or report.get("published"),
         "fetched_at": main.get("fetched_at"),
         "sha256": main["sha256"],
         "status": _status(report, checks, name),
@@ -221,46 +294,80 @@ def load_report(
         "source": report.get("source"),
     }
     # What the archive shows of this report; the fetch time of an identical capture is not news.
+    # (The cells are digested with their row labels, as version 2 stored them, so that an
+    # archive migrated from v2 still finds its reports unchanged.)
     record["digest"] = _digest({
         "record": {k: v for k, v in record.items() if k != "fetched_at"},
         "sections": sections, "cells": cells, "checks": checks,
     })
+    return _Prepared(name, report_id, record, sections, cells, checks, documents)
 
+
+_REPORT_COLUMNS = (
+    "id", "agency", "year", "title", "template", "url", "published", "fetched_at", "sha256",
+    "status", "region", "level", "source_id", "script", "kind", "flags", "text", "source", "digest",
+)
+# An upsert that keeps the row's rowid (the search index is keyed on it).
+_UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}".format(
+    ", ".join(_REPORT_COLUMNS),
+    ", ".join("?" for _ in _REPORT_COLUMNS),
+    ", ".join(f"{c} = excluded.{c}" for c in _REPORT_COLUMNS if c != "id"),
+)
+_STORED_CELL_COLUMNS = {
+    table: [c for c, decl in columns if "GENERATED" not in decl]
+    for table, columns in schema.CELL_COLUMNS.items()
+}
+
+
+def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> LoadResult:
+    """Write one prepared report inside a savepoint; LoadError when SQLite refuses a value.
+
+    Its search index changes join `index` only once its rows are written.
+    """
+    report_id, record = p.report_id, p.record
     old = db.execute(
         "SELECT rowid, title, agency, text, digest FROM reports WHERE id = ?", [report_id]
     ).fetchone()
     # A page holds one report: an earlier reading of this URL under another id (say the
     # agency was not recognised then) is superseded, its captures kept under the new id.
     stale = [r for (r,) in db.execute(
-        "SELECT id FROM reports WHERE url = ? AND id <> ?", [url, report_id]
+        "SELECT id FROM reports WHERE url = ? AND id <> ?", [record["url"], report_id]
     )]
-    if old is not None and old[4] == record["digest"] and not stale and not _new_documents(
-        db, report_id, documents
-    ):
+    new_documents = _new_documents(db, report_id, p.documents)
+    if old is not None and old[4] == record["digest"] and not stale and not new_documents:
         return LoadResult(report_id, "unchanged")
 
+    conn = db.conn
+    mine = schema.SearchIndexWrites()
     try:
         with db.atomic():
             if old is not None:
-                _delete_report_rows(db, report_id)
-                schema.unindex_report(db, old[0], old[1], old[2], old[3])
-            db["reports"].upsert(record, pk="id")
+                _delete_report_rows(db, report_id, mine)
+                mine.remove_report(old[0], old[1], old[2], old[3])
+            conn.execute(_UPSERT_REPORT, [record[c] for c in _REPORT_COLUMNS])
             for stale_id in stale:
-                _supersede(db, stale_id, report_id)
-            _write_documents(db, report_id, _new_documents(db, report_id, documents))
-            rowid = db.execute("SELECT rowid FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-            schema.index_report(db, rowid, record["title"], record["agency"], record["text"])
-            _insert(db, "sections", sections)
+                _supersede(db, stale_id, report_id, mine)
+            if stale:  # the superseded report's captures are this report's now
+                new_documents = _new_documents(db, report_id, p.documents)
+            _write_documents(db, report_id, new_documents)
+            rowid = conn.execute("SELECT rowid FROM reports WHERE id = ?", [report_id]).fetchone()[0]
+            mine.add_report(rowid, record["title"], record["agency"], record["text"])
+            for s in p.sections:
+                sid = conn.execute(
+                    "INSERT INTO sections (report_id, number, heading, text) VALUES (?, ?, ?, ?)",
+                    [report_id, s["number"], s["heading"], s["text"]],
+                ).lastrowid
+                mine.add_section(sid, s["text"])
             for table in _CELL_TABLES:
-                _insert(db, table, cells[table])
-            _insert(db, "checks", checks)
-            for sid, stext in db.execute(
-                "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
-            ).fetchall():
-                schema.index_section(db, sid, stext)
+                columns = _STORED_CELL_COLUMNS[table]
+                _insert(db, table, [
+                    {**cell, "seq": seq} for seq, cell in enumerate(p.cells[table])
+                ], columns=columns)
+            _insert(db, "checks", p.checks)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
-        # rolled back by atomic(); the value itself is the problem, so name the report
-        raise LoadError(name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
+        # rolled back to the savepoint; the value itself is the problem, so name the report
+        raise LoadError(p.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
+    index.extend(mine)
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
 
 
@@ -279,7 +386,7 @@ def _new_documents(db: Database, report_id: str, documents: list[dict[str, Any]]
     return new
 
 
-def _supersede(db: Database, stale_id: str, report_id: str) -> None:
+def _supersede(db: Database, stale_id: str, report_id: str, index: schema.SearchIndexWrites) -> None:
     """Move a superseded report's captures to `report_id` and delete the rest of it."""
     have = {
         (u, s) for u, s in db.execute(
@@ -294,11 +401,11 @@ def _supersede(db: Database, stale_id: str, report_id: str) -> None:
         else:
             db.execute("UPDATE documents SET report_id = ? WHERE id = ?", [report_id, doc_id])
             have.add((u, s))
-    _delete_report_rows(db, stale_id)
+    _delete_report_rows(db, stale_id, index)
     rowid, title, agency, text = db.execute(
         "SELECT rowid, title, agency, text FROM reports WHERE id = ?", [stale_id]
     ).fetchone()
-    schema.unindex_report(db, rowid, title, agency, text)
+    index.remove_report(rowid, title, agency, text)
     db.execute("DELETE FROM reports WHERE id = ?", [stale_id])
 
 
@@ -326,11 +433,18 @@ def _write_documents(db: Database, report_id: str, docs: list[dict[str, Any]]) -
     _insert(db, "documents", rows)
 
 
-def _insert(db: Database, table: str, rows: list[dict[str, Any]], *, or_ignore: bool = False) -> None:
+def _insert(
+    db: Database,
+    table: str,
+    rows: list[dict[str, Any]],
+    *,
+    or_ignore: bool = False,
+    columns: list[str] | None = None,
+) -> None:
     """Plain executemany: the rows of one table share their keys, the schema is known."""
     if not rows:
         return
-    columns = list(rows[0])
+    columns = columns or list(rows[0])
     sql = "INSERT {}INTO [{}] ({}) VALUES ({})".format(
         "OR IGNORE " if or_ignore else "", table,
         ", ".join(f"[{c}]" for c in columns), ", ".join("?" for _ in columns),
@@ -338,10 +452,10 @@ def _insert(db: Database, table: str, rows: list[dict[str, Any]], *, or_ignore: 
     db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
-def _delete_report_rows(db: Database, report_id: str) -> None:
+def _delete_report_rows(db: Database, report_id: str, index: schema.SearchIndexWrites) -> None:
     for sid, stext in db.execute(
         "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
     ).fetchall():
-        schema.unindex_section(db, sid, stext)
+        index.remove_section(sid, stext)
     for table in ("sections", *_CELL_TABLES, "checks"):
         db.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])

@@ -10,7 +10,10 @@ Version 1 is the contract of ARCHIVE_DB.md with its required columns only. Versi
 adds what the public archive needs: the original bytes (``blobs``, content-addressed by
 sha256), provenance and review columns on ``reports``, template row labels on
 ``applications``, indexes for the facets, and the bigram search indexes
-(``sections_fts``, ``reports_fts``; see archive/search.py).
+(``sections_fts``, ``reports_fts``; see archive/search.py). Version 3 makes the archive
+compact enough for a national archive on one machine (docs/scale.md): the cell tables
+keyed by their report, the row label computed instead of repeated, search indexes without
+the prefix index, and the index that loading by URL needs.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from sqlite_utils import Database
 
 from . import search
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = {
@@ -151,17 +154,112 @@ def _v2_public_archive(db: Database) -> None:
         "CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5("
         "title, agency, text, content='', prefix='6', tokenize='unicode61')"
     )
-    for rowid, text in db.execute("SELECT rowid, text FROM sections").fetchall():
-        index_section(db, rowid, text)
-    for rowid, title, agency, text in db.execute(
-        "SELECT rowid, title, agency, text FROM reports"
-    ).fetchall():
-        index_report(db, rowid, title, agency, text)
+    reindex_all(db)
+
+
+# --- version 3: compact cells and search indexes ------------------------------------------
+
+# The cell tables of v3: (column, declaration) in the order Datasette shows them. The key
+# is (report_id, seq), seq being the cell's place in its report as the parser read it
+# (the printed order), so a report's cells are stored together, found without a second
+# index, and a table is WITHOUT ROWID: no separate rowid b-tree.
+CELL_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "active_disclosure": [
+        ("report_id", "TEXT REFERENCES reports(id)"), ("seq", "INTEGER"), ("article", "TEXT"),
+        ("item", "TEXT"), ("metric", "TEXT"), ("value", "ANY"), ("unit", "TEXT"), ("raw", "TEXT"),
+        ("inferred", "ANY"),
+    ],
+    "applications": [
+        ("report_id", "TEXT REFERENCES reports(id)"), ("seq", "INTEGER"), ("row", "TEXT"),
+        ("row_label", "TEXT GENERATED ALWAYS AS ({row_label}) VIRTUAL"), ("applicant", "TEXT"),
+        ("value", "INTEGER"), ("raw", "TEXT"), ("inferred", "INTEGER"),
+    ],
+    "reviews": [
+        ("report_id", "TEXT REFERENCES reports(id)"), ("seq", "INTEGER"), ("stage", "TEXT"),
+        ("outcome", "TEXT"), ("value", "INTEGER"), ("raw", "TEXT"), ("inferred", "INTEGER"),
+    ],
+}
+# Search index options. No prefix index: it stored every character a second time (a
+# one-character term is a prefix query over the bigrams that start with it instead;
+# docs/scale.md has the sizes and timings).
+FTS_OPTIONS = "content='', tokenize='unicode61'"
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def row_label_sql(column: str = "row") -> str:
+    """The template's label of an applications row number, as an SQL expression.
+
+    A virtual generated column computes it on read: the v2 archive stored the same
+    ~40-character label in each of a report's ~180 cells, a quarter of the archive.
+    """
+    cases = " ".join(
+        f"WHEN {_sql_text(row)} THEN {_sql_text(label)}" for row, label in APPLICATION_ROW_LABELS.items()
+    )
+    return f"CASE {column} {cases} END"
+
+
+def _cell_table_sql(table: str, name: str) -> str:
+    columns = ", ".join(
+        f"[{col}] {decl.format(row_label=row_label_sql())}" for col, decl in CELL_COLUMNS[table]
+    )
+    return f"CREATE TABLE [{name}] ({columns}, PRIMARY KEY (report_id, seq)) WITHOUT ROWID"
+
+
+def _v3_compact(db: Database) -> None:
+    """Cell tables keyed by (report_id, seq) with a computed row label; FTS without prefix."""
+    for table, columns in CELL_COLUMNS.items():
+        stored = [c for c, decl in columns if "GENERATED" not in decl and c != "seq"]
+        db.execute(_cell_table_sql(table, f"{table}_v3"))
+        # the old id gives the printed order; seq restarts at 0 in every report
+        db.execute(
+            f"INSERT INTO [{table}_v3] (seq, {', '.join(stored)}) "
+            f"SELECT row_number() OVER (PARTITION BY report_id ORDER BY id) - 1, "
+            f"{', '.join(stored)} FROM [{table}]"
+        )
+        db.execute(f"DROP TABLE [{table}]")
+        db.execute(f"ALTER TABLE [{table}_v3] RENAME TO [{table}]")
+    db["reports"].create_index(["url"], if_not_exists=True)
+    for name in ("sections_fts", "reports_fts"):
+        db.execute(f"DROP TABLE IF EXISTS [{name}]")
+    _create_fts(db)
+    reindex_all(db)
+
+
+def _create_fts(db: Database) -> None:
+    # Contentless FTS5 tables: they hold the bigram index only, not a second copy of the
+    # text; rowid = the row's rowid in sections / reports. load.py keeps them in step.
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts USING fts5(text, {FTS_OPTIONS})")
+    db.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(title, agency, text, {FTS_OPTIONS})"
+    )
+
+
+def reindex_all(db: Database) -> None:
+    """Fill both search indexes from the tables (after creating them empty)."""
+    conn = db.conn
+    tokens = search.index_tokens
+    conn.executemany(
+        "INSERT INTO sections_fts(rowid, text) VALUES (?, ?)",
+        ((rowid, tokens(text)) for rowid, text in conn.execute("SELECT rowid, text FROM sections")),
+    )
+    conn.executemany(
+        "INSERT INTO reports_fts(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
+        (
+            (rowid, tokens(title), tokens(agency), tokens(text))
+            for rowid, title, agency, text in conn.execute(
+                "SELECT rowid, title, agency, text FROM reports"
+            )
+        ),
+    )
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _v1_contract,
     2: _v2_public_archive,
+    3: _v3_compact,
 }
 
 
@@ -188,32 +286,60 @@ def migrate(db: Database) -> int:
 
 # --- the search indexes (contentless FTS5: a delete must repeat the indexed values) ---
 
-def index_section(db: Database, rowid: int, text: str | None) -> None:
-    db.execute(
-        "INSERT INTO sections_fts(rowid, text) VALUES (?, ?)", [rowid, search.index_tokens(text)]
-    )
-
-
-def unindex_section(db: Database, rowid: int, text: str | None) -> None:
-    db.execute(
+_FTS_SQL = {
+    ("sections_fts", "insert"): "INSERT INTO sections_fts(rowid, text) VALUES (?, ?)",
+    ("sections_fts", "delete"):
         "INSERT INTO sections_fts(sections_fts, rowid, text) VALUES ('delete', ?, ?)",
-        [rowid, search.index_tokens(text)],
-    )
-
-
-def index_report(
-    db: Database, rowid: int, title: str | None, agency: str | None, text: str | None
-) -> None:
-    db.execute(
-        "INSERT INTO reports_fts(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
-        [rowid, search.index_tokens(title), search.index_tokens(agency), search.index_tokens(text)],
-    )
-
-
-def unindex_report(
-    db: Database, rowid: int, title: str | None, agency: str | None, text: str | None
-) -> None:
-    db.execute(
+    ("reports_fts", "insert"): "INSERT INTO reports_fts(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
+    ("reports_fts", "delete"):
         "INSERT INTO reports_fts(reports_fts, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)",
-        [rowid, search.index_tokens(title), search.index_tokens(agency), search.index_tokens(text)],
-    )
+}
+
+
+class SearchIndexWrites:
+    """Changes to both search indexes, queued, then written in order by :meth:`flush`.
+
+    FTS5 writes its pending index data to disk at every savepoint, so indexing each report
+    inside its own savepoint made a new index segment per report and spent most of a load
+    merging them. The loader queues a report's index changes once its savepoint has
+    succeeded and flushes the queue at the end of the batch's transaction: the index stays
+    in step with the tables, and is written in large segments. Order is kept (a contentless
+    index must see a row's delete after its insert, with the same values).
+    """
+
+    def __init__(self) -> None:
+        self._ops: list[tuple[str, str, tuple[object, ...]]] = []
+
+    def __len__(self) -> int:
+        return len(self._ops)
+
+    def extend(self, other: SearchIndexWrites) -> None:
+        self._ops.extend(other._ops)
+
+    def add_section(self, rowid: int, text: str | None) -> None:
+        self._ops.append(("sections_fts", "insert", (rowid, text)))
+
+    def remove_section(self, rowid: int, text: str | None) -> None:
+        self._ops.append(("sections_fts", "delete", (rowid, text)))
+
+    def add_report(self, rowid: int, title: str | None, agency: str | None, text: str | None) -> None:
+        self._ops.append(("reports_fts", "insert", (rowid, title, agency, text)))
+
+    def remove_report(self, rowid: int, title: str | None, agency: str | None, text: str | None) -> None:
+        self._ops.append(("reports_fts", "delete", (rowid, title, agency, text)))
+
+    def flush(self, db: Database) -> None:
+        """Write the queued changes (tokenised here), one executemany per run of one kind."""
+        tokens = search.index_tokens
+        i = 0
+        while i < len(self._ops):
+            key = self._ops[i][:2]
+            j = i
+            while j < len(self._ops) and self._ops[j][:2] == key:
+                j += 1
+            db.conn.executemany(
+                _FTS_SQL[key],
+                ((values[0], *map(tokens, values[1:])) for _, _, values in self._ops[i:j]),
+            )
+            i = j
+        self._ops.clear()

@@ -1,13 +1,12 @@
-"""Subprocess: build a synthetic archive with the archive's own loader, print one JSON line.
+"""Subprocess: build a synthetic archive through the archive's own bulk loader, print one JSON line.
 
 Run in its own process so that its peak memory (VmHWM) is the build's alone and the
-bench process's own allocations do not blur it. Reports are generated in batches outside
-the timed region; the timed region is `archive.load.open_archive` plus `load_report`
-for every report. `--batch N` wraps N calls in one outer transaction (sqlite-utils turns
-each call's own transaction into a savepoint), which is "load_report in batches": the
-archive's code and SQL, one commit per batch instead of one per report.
+bench process's own allocations do not blur it. Reports are generated outside the timed
+region; the timed region is `archive.load.open_archive` plus `archive.load.load_reports`
+for every batch (`--batch 1` is `load_report`, one transaction per report). This module
+writes no SQL of its own: the archive's code is the only writer.
 
-    python -m bench.build_child DB N [--batch N] [--narrative CHARS]
+    python -m bench.build_child DB N [--batch N] [--narrative CHARS | --seed-narrative]
 """
 
 from __future__ import annotations
@@ -18,18 +17,21 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from . import synth_reports
 from .harness import self_maxrss_bytes
 
+# Load rate is recorded every CHECKPOINT reports, to see how it changes as the archive grows.
+CHECKPOINT = 10_000
 
-def _documents(report: dict, url: str) -> list[dict]:
-    """One page capture per report; bytes not stored (content None) to keep the file lean."""
-    sha = hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+def documents_for(url: str) -> list[dict[str, Any]]:
+    """One page capture per report; bytes not stored (content None: blobs are not measured)."""
     return [
         {
             "url": url,
-            "sha256": sha,
+            "sha256": hashlib.sha256(url.encode("utf-8")).hexdigest(),
             "content_type": "text/html",
             "fetched_at": "2025-01-01T00:00:00+00:00",
             "kind": "page",
@@ -40,146 +42,101 @@ def _documents(report: dict, url: str) -> list[dict]:
     ]
 
 
-def build(db_path: Path, n: int, batch: int, narrative: int) -> dict:
+def load_item(i: int, narrative: int | None) -> Any:
+    """The i-th synthetic report as the archive's LoadItem."""
     from nianbao.archive import load
 
-    if db_path.exists():
-        db_path.unlink()
-    load_s = 0.0
-    gen_s = 0.0
-    t0 = time.perf_counter()
-    db = load.open_archive(db_path)
-    load_s += time.perf_counter() - t0
-    changes: dict[str, int] = {}
-    chunk = max(1, batch)
-    for start in range(0, n, chunk):
-        t0 = time.perf_counter()
-        items = []
-        for i in range(start, min(n, start + chunk)):
-            report = synth_reports.make_report(i, narrative_chars=narrative)
-            items.append((report, report["source"], _documents(report, report["source"])))
-        gen_s += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        if batch > 1:
-            with db.atomic():
-                for report, url, docs in items:
-                    r = load.load_report(
-                        db,
-                        report,
-                        url=url,
-                        documents=docs,
-                        published=report["published"],
-                        source={"region": report["region"], "level": report["level"]},
-                    )
-                    changes[r.change] = changes.get(r.change, 0) + 1
-        else:
-            for report, url, docs in items:
-                r = load.load_report(
-                    db,
-                    report,
-                    url=url,
-                    documents=docs,
-                    published=report["published"],
-                    source={"region": report["region"], "level": report["level"]},
-                )
-                changes[r.change] = changes.get(r.change, 0) + 1
-        load_s += time.perf_counter() - t0
-    db.conn.close()
+    report = synth_reports.make_report(i, narrative_chars=narrative)
+    return load.LoadItem(
+        report=report,
+        url=report["source"],
+        documents=documents_for(report["source"]),
+        published=report["published"],
+        source={"region": report["region"], "level": report["level"]},
+    )
+
+
+def _file_bytes(db_path: Path) -> int:
     size = db_path.stat().st_size
     for extra in ("-wal", "-shm"):
         p = Path(str(db_path) + extra)
         if p.exists():
             size += p.stat().st_size
-    return {
-        "reports": n,
-        "batch": batch,
-        "narrative_chars": narrative,
-        "load_seconds": round(load_s, 3),
-        "generate_seconds": round(gen_s, 3),
-        "reports_per_second": round(n / load_s, 1) if load_s else None,
-        "db_bytes": size,
-        "changes": changes,
-        "maxrss_bytes": self_maxrss_bytes(),
-        "pid": os.getpid(),
-    }
+    return size
 
 
-def build_search_archive(db_path: Path, n: int, narrative: int) -> dict:
-    """A search-scale archive: `reports`, `sections` and both search indexes, no cell tables.
+def build(db_path: Path, n: int, batch: int, narrative: int | None, start: int = 0) -> dict[str, Any]:
+    """Load reports start..n-1 into `db_path` (created when missing); timings and counts."""
+    from nianbao.archive import load
 
-    The archive's schema (`open_archive`), its report ids (`report_id_for`) and its own
-    index functions (`schema.index_section`, `schema.index_report`) are used; the rows are
-    written with executemany in one transaction, since `load_report` (one report at a time,
-    every cell through sqlite-utils) would take far longer than the benchmark's budget.
-    Cell tables take no part in search, so they are left empty here.
-    """
-    from nianbao.archive import load, schema
-
-    if db_path.exists():
-        db_path.unlink()
+    load_s = gen_s = cpu_s = 0.0
+    t0, c0 = time.perf_counter(), time.process_time()
     db = load.open_archive(db_path)
-    conn = db.conn
-    gen_s = load_s = 0.0
-    section_id = 0
-    chunk = 2000
-    for start in range(0, n, chunk):
+    load_s += time.perf_counter() - t0
+    cpu_s += time.process_time() - c0
+    changes: dict[str, int] = {}
+    refused: list[str] = []
+    checkpoints: list[dict[str, Any]] = []
+    chunk = max(1, batch)
+    since = time.perf_counter()
+    load_since = load_s
+    for first in range(start, n, chunk):
         t0 = time.perf_counter()
-        batch = [
-            synth_reports.make_report(i, narrative_chars=narrative, tables=False)
-            for i in range(start, min(n, start + chunk))
-        ]
+        items = [load_item(i, narrative) for i in range(first, min(n, first + chunk))]
         gen_s += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        with db.atomic():
-            for report in batch:
-                rid = load.report_id_for(report["agency"], report["year"], report["source"])
-                cur = conn.execute(
-                    "INSERT INTO reports (id, agency, year, title, template, url, published, fetched_at,"
-                    " sha256, status, region, level, script, kind, flags, text, source)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        rid,
-                        report["agency"],
-                        report["year"],
-                        report["title"],
-                        report["template"],
-                        report["source"],
-                        report["published"],
-                        "2025-01-01T00:00:00+00:00",
-                        hashlib.sha256(report["source"].encode()).hexdigest(),
-                        report["status"],
-                        report["region"],
-                        report["level"],
-                        report["script"],
-                        report["kind"],
-                        json.dumps(report["flags"]),
-                        report["text"],
-                        report["source"],
-                    ],
-                )
-                schema.index_report(db, cur.lastrowid, report["title"], report["agency"], report["text"])
-                rows = []
-                for sec in report["sections"]:
-                    section_id += 1
-                    rows.append((section_id, rid, sec["number"], sec["heading"], sec["text"]))
-                conn.executemany(
-                    "INSERT INTO sections (id, report_id, number, heading, text) VALUES (?,?,?,?,?)", rows
-                )
-                for sid, _, _, _, text in rows:
-                    schema.index_section(db, sid, text)
+        t0, c0 = time.perf_counter(), time.process_time()
+        if batch > 1:
+            results = load.load_reports(db, items)
+        else:
+            results = [load.load_reports(db, [item])[0] for item in items]
         load_s += time.perf_counter() - t0
-    conn.close()
+        cpu_s += time.process_time() - c0
+        for r in results:
+            if isinstance(r, load.LoadError):
+                refused.append(str(r))
+            else:
+                changes[r.change] = changes.get(r.change, 0) + 1
+        done = min(n, first + chunk)
+        if done % CHECKPOINT == 0 or done == n:
+            checkpoints.append({
+                "reports": done,
+                "load_seconds": round(load_s, 2),
+                "cpu_seconds": round(cpu_s, 2),
+                "reports_per_second_since_last": round(
+                    (done - (checkpoints[-1]["reports"] if checkpoints else start)) / (load_s - load_since), 1
+                ) if load_s > load_since else None,
+                "db_bytes": _file_bytes(db_path),
+                "wall_seconds": round(time.perf_counter() - since, 1),
+            })
+            load_since = load_s
+    db.conn.close()
+    sections = _count(db_path, "sections")
     return {
-        "reports": n,
-        "sections": section_id,
-        "narrative_chars": narrative,
+        "reports": n - start,
+        "sections": sections,
+        "batch": batch,
+        "narrative": "seeds" if narrative is None else narrative,
         "load_seconds": round(load_s, 3),
+        "cpu_seconds": round(cpu_s, 3),
         "generate_seconds": round(gen_s, 3),
-        "reports_per_second": round(n / load_s, 1) if load_s else None,
-        "db_bytes": db_path.stat().st_size,
+        "reports_per_second": round((n - start) / load_s, 1) if load_s else None,
+        "db_bytes": _file_bytes(db_path),
+        "changes": changes,
+        "refused": refused[:10],
+        "checkpoints": checkpoints,
         "maxrss_bytes": self_maxrss_bytes(),
         "pid": os.getpid(),
     }
+
+
+def _count(db_path: Path, table: str) -> int:
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return con.execute(f"select count(*) from [{table}]").fetchone()[0]
+    finally:
+        con.close()
 
 
 def main() -> None:
@@ -187,13 +144,16 @@ def main() -> None:
     ap.add_argument("db", type=Path)
     ap.add_argument("n", type=int)
     ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--narrative", type=int, default=240)
-    ap.add_argument("--search-only", action="store_true", help="reports, sections and search index only")
+    ap.add_argument("--start", type=int, default=0, help="first report (to grow an existing archive)")
+    ap.add_argument(
+        "--narrative", type=int, default=None,
+        help="characters of sections 一 and 五 (short pages); default: as long as the seeds'",
+    )
+    ap.add_argument("--fresh", action="store_true", help="delete DB first")
     args = ap.parse_args()
-    if args.search_only:
-        print(json.dumps(build_search_archive(args.db, args.n, args.narrative)))
-    else:
-        print(json.dumps(build(args.db, args.n, args.batch, args.narrative)))
+    if args.fresh and args.db.exists():
+        args.db.unlink()
+    print(json.dumps(build(args.db, args.n, args.batch, args.narrative, args.start)))
 
 
 if __name__ == "__main__":
