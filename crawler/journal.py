@@ -23,13 +23,16 @@ from .captures import CaptureError, captures_dir
 RUNS_NAME = "runs.jsonl"
 LAST_NAME = "last_crawl.json"
 
-# Settings that change what a crawl fetches or how hard it tries: recorded with each run.
-RECORDED_SETTINGS = (
-    "USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "CONCURRENT_REQUESTS",
-    "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_TIMEOUT", "DOWNLOAD_MAXSIZE", "RETRY_TIMES",
-    "NIANBAO_MAX_LIST_PAGES", "NIANBAO_RECHECK_ALL", "JOBDIR", "CLOSESPIDER_PAGECOUNT",
-    "CLOSESPIDER_TIMEOUT", "CLOSESPIDER_ITEMCOUNT", "CLOSESPIDER_ERRORCOUNT",
-)
+# Settings that change what a crawl fetches or how hard it tries, recorded with each run
+# (name -> how to read it: `-s NAME=VALUE` gives strings).
+RECORDED_SETTINGS = {
+    "USER_AGENT": "get", "ROBOTSTXT_OBEY": "getbool", "DOWNLOAD_DELAY": "getfloat",
+    "AUTOTHROTTLE_ENABLED": "getbool", "CONCURRENT_REQUESTS": "getint",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "getint", "DOWNLOAD_TIMEOUT": "getfloat", "DOWNLOAD_MAXSIZE": "getint",
+    "RETRY_TIMES": "getint", "NIANBAO_MAX_LIST_PAGES": "getint", "NIANBAO_RECHECK_ALL": "getbool",
+    "JOBDIR": "get", "CLOSESPIDER_PAGECOUNT": "getint", "CLOSESPIDER_TIMEOUT": "getfloat",
+    "CLOSESPIDER_ITEMCOUNT": "getint", "CLOSESPIDER_ERRORCOUNT": "getint",
+}
 
 
 def nianbao_version() -> str:
@@ -40,11 +43,17 @@ def nianbao_version() -> str:
 
 
 def recorded_settings(settings: Any) -> dict[str, Any]:
-    out = {}
-    for name in RECORDED_SETTINGS:
-        value = settings.get(name)
-        if value not in (None, "", 0) or name in ("ROBOTSTXT_OBEY", "DOWNLOAD_DELAY"):
-            out[name] = value if isinstance(value, bool | int | float | str) else str(value)
+    """The RECORDED_SETTINGS of a Scrapy Settings object that are set (booleans always)."""
+    out: dict[str, Any] = {}
+    if not settings:
+        return out
+    for name, getter in RECORDED_SETTINGS.items():
+        if settings.get(name) in (None, ""):
+            continue
+        value = getattr(settings, getter)(name)
+        if name.startswith("CLOSESPIDER_") and not value:
+            continue  # 0 = not set
+        out[name] = value
     return out
 
 

@@ -113,8 +113,9 @@ def _list_page(items: list[tuple[str, str, str, str]], page: int, pages: int) ->
 
 
 def _simple(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_{SITE}</title>'
-            f'</head><body>\n<div class="nav"><a href="/">首页</a> &gt; {title}</div>\n{body}\n</body></html>\n')
+    head = f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_{SITE}</title>'
+    nav = f'<div class="nav"><a href="/">首页</a> &gt; {title}</div>'
+    return f"{head}</head><body>\n{nav}\n{body}\n</body></html>\n"
 
 
 def _home_pages() -> None:
