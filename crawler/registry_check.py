@@ -87,7 +87,12 @@ def probe_line(result: dict[str, Any]) -> str:
         return head + f"HTTP {result['status']}, not a web page {result['url']}"
     said = f" (registry says {result['platform']})" if result.get("platform") else ""
     years = f", years {result['years'][0]}–{result['years'][-1]}" if result.get("years") else ""
-    verdict = "ok" if result.get("ok") else f"FAILED: {label('no_reports')}"
+    if result.get("report_links"):
+        verdict = "ok"
+    elif result.get("ok"):
+        verdict = "ok: no report link on the first page, look at the further list pages"
+    else:
+        verdict = f"FAILED: {label('no_reports')}"
     return (head + f"HTTP {result['status']}, recognised by {'+'.join(result['recognised'])}{said}, "
             f"{result['report_links']} report links of {result['links']} links{years}, "
             f"{result['more_pages']} more list page(s) — {verdict}")

@@ -122,7 +122,8 @@ def _home_pages() -> None:
     """Home page -> 政府信息公开 -> 政府信息公开年报, as real portals chain them (for `nianbao discover`)."""
     (OUT / "index.html").write_text(_simple(SITE, (
         '<div class="menu"><a href="/">首页</a> <a href="/xwdt/index.html">新闻动态</a> '
-        '<a href="/zfxxgk/index.html">政府信息公开</a> <a href="/admin/index.html">后台管理</a></div>\n'
+        '<a href="/zfxxgk/index.html">政府信息公开</a> '
+        '<a href="/admin/index.html">政府信息公开（内部管理）</a></div>\n'
         '<p>欢迎访问广州市示例门户（演示）。</p>')), encoding="utf-8")
     (OUT / "xwdt").mkdir()
     (OUT / "xwdt" / "index.html").write_text(_simple("新闻动态", (

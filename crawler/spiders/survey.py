@@ -66,7 +66,7 @@ class ProbeSpider(scrapy.Spider):
     def parse(self, response: Response) -> None:
         src: Source = response.meta["source"]
         seen = look(response, src.platform, src.allowed_domains)
-        self.results[src.id].update(seen, ok=bool(seen["report_links"]))
+        self.results[src.id].update(seen, ok=bool(seen["report_links"] or seen["more_pages"]))
 
     def failed(self, failure: Failure) -> None:
         src: Source = failure.request.meta["source"]  # type: ignore[attr-defined]
