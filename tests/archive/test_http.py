@@ -288,6 +288,7 @@ def test_read_only_and_time_limited(served):
     hooks = {p["name"]: set(p["hooks"]) for p in served.json("/-/plugins.json")}
     assert hooks == {
         "nianbao_captures.py": {"register_routes", "render_cell"},
+        "nianbao_coverage.py": {"register_routes"},
         "nianbao_csv.py": {"register_output_renderer"},
         "nianbao_search.py": {"prepare_connection"},
     }
