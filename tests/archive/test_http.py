@@ -362,3 +362,12 @@ def test_excel_csv_of_a_canned_query(served):
     got = csv_rows(body)
     assert [r["report_id"] for r in got] == [r["report_id"] for r in rows]
     assert [r["received"] for r in got] == ["" if r["received"] is None else str(r["received"]) for r in rows]
+
+
+def test_coverage_page_escapes_what_it_is_given(served, h):
+    status, _, body = served.get("/-/nianbao/coverage", q=h.XSS)
+    assert status == 200
+    assert h.XSS.encode() not in body and b"&lt;script&gt;" in body
+    status, _, body = served.get("/-/nianbao/coverage")
+    page = body.decode("utf-8")
+    assert status == 200 and h.EXTRA["agency"] in page and 'data-status="on_time"' in page
