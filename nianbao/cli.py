@@ -105,11 +105,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     from . import runs
 
-    try:
-        settings = dict(s.split("=", 1) for s in args.set or [])
-    except ValueError:
-        _eprint("error: -s takes NAME=VALUE")
-        return runs.EXIT_USAGE
+    settings = dict(args.set)
     data_dir = runs.data_dir_for(args.db, args.data)
     try:
         outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
@@ -132,8 +128,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
     print(f"{args.sources or 'crawler/sources.yaml'}: {len(sources)} source(s), {len(problems)} problem(s)")
     status = 1 if problems else 0
     if args.probe and sources:
-        settings = dict(s.split("=", 1) for s in args.set or [])
-        for result in registry_check.probe(sources, settings=settings):
+        for result in registry_check.probe(sources, settings=dict(args.set)):
             print(registry_check.probe_line(result))
             if not result.get("ok"):
                 status = 1
@@ -144,9 +139,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     """`nianbao discover PORTAL_URL`: find annual-report columns, print registry entries."""
     from nianbao.crawler import discover
 
-    settings = dict(s.split("=", 1) for s in args.set or [])
     try:
-        found = discover.discover(args.url, max_pages=args.max_pages, settings=settings)
+        found = discover.discover(args.url, max_pages=args.max_pages, settings=dict(args.set))
     except ValueError as exc:
         _eprint(f"error: {exc}")
         return 2
@@ -181,6 +175,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def _scrapy_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   type=_setting, help="a Scrapy setting (repeatable)")
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: a setting is NAME=VALUE")
+    return name, value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nianbao",
@@ -208,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive database (default {DEFAULT_DB})")
     p.add_argument("--data", help=DATA_HELP)
     p.add_argument("--no-build", action="store_true", help="only crawl; load later with `nianbao build`")
-    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    _scrapy_set(p)
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("build", help="load report files, or the capture store, into the archive",
@@ -232,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["check"])
     p.add_argument("--sources", help="source registry file (default: crawler/sources.yaml)")
     p.add_argument("--probe", action="store_true", help="fetch each column's first page")
-    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    _scrapy_set(p)
     p.set_defaults(func=cmd_sources)
 
     p = sub.add_parser("discover", help="find a portal's annual-report columns",
@@ -242,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "and add to crawler/sources.yaml. Exit status 1 when none is found.")
     p.add_argument("url", metavar="PORTAL_URL")
     p.add_argument("--max-pages", type=int, default=40, help="pages to read at most (default 40)")
-    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    _scrapy_set(p)
     p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("serve", help="serve the archive with Datasette (read-only)")
