@@ -6,7 +6,11 @@ region; the timed region is `archive.load.open_archive` plus `archive.load.load_
 for every batch (`--batch 1` is `load_report`, one transaction per report). This module
 writes no SQL of its own: the archive's code is the only writer.
 
-    python -m bench.build_child DB N [--batch N] [--narrative CHARS | --seed-narrative]
+    python -m bench.build_child DB N [--batch N] [--narrative CHARS] [--snapshot N:PATH]
+
+`--snapshot N:PATH` copies the archive file to PATH once N reports are committed (the
+search benchmark's smaller archive, for the growth curve). The plain-files size of every
+report loaded (bench/plain_size.py) is summed outside the timed region.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import synth_reports
+from . import plain_size, synth_reports
 from .harness import self_maxrss_bytes
 
 # Load rate is recorded every CHECKPOINT reports, to see how it changes as the archive grows.
@@ -65,9 +69,18 @@ def _file_bytes(db_path: Path) -> int:
     return size
 
 
-def build(db_path: Path, n: int, batch: int, narrative: int | None, start: int = 0) -> dict[str, Any]:
+def build(
+    db_path: Path,
+    n: int,
+    batch: int,
+    narrative: int | None,
+    start: int = 0,
+    snapshot: tuple[int, Path] | None = None,
+) -> dict[str, Any]:
     """Load reports start..n-1 into `db_path` (created when missing); timings and counts."""
-    from nianbao.archive import load
+    import shutil
+
+    from nianbao.archive import load, schema
 
     load_s = gen_s = cpu_s = 0.0
     t0, c0 = time.perf_counter(), time.process_time()
@@ -78,11 +91,20 @@ def build(db_path: Path, n: int, batch: int, narrative: int | None, start: int =
     refused: list[str] = []
     checkpoints: list[dict[str, Any]] = []
     chunk = max(1, batch)
+    plain = {"text": 0, "csv": 0, "csv_with_labels": 0}
+    snapshots: dict[str, Any] = {}
     since = time.perf_counter()
     load_since = load_s
-    for first in range(start, n, chunk):
+    first = start
+    while first < n:
+        end = min(n, first + chunk)
+        if snapshot and first < snapshot[0] < end:
+            end = snapshot[0]  # the snapshot holds exactly its number of reports
         t0 = time.perf_counter()
-        items = [load_item(i, narrative) for i in range(first, min(n, first + chunk))]
+        items = [load_item(i, narrative) for i in range(first, end)]
+        for item in items:
+            for k, v in plain_size.plain_bytes(item.report, schema.APPLICATION_ROW_LABELS).items():
+                plain[k] += v
         gen_s += time.perf_counter() - t0
         t0, c0 = time.perf_counter(), time.process_time()
         if batch > 1:
@@ -96,7 +118,7 @@ def build(db_path: Path, n: int, batch: int, narrative: int | None, start: int =
                 refused.append(str(r))
             else:
                 changes[r.change] = changes.get(r.change, 0) + 1
-        done = min(n, first + chunk)
+        done = first = end
         if done % CHECKPOINT == 0 or done == n:
             checkpoints.append({
                 "reports": done,
@@ -109,6 +131,9 @@ def build(db_path: Path, n: int, batch: int, narrative: int | None, start: int =
                 "wall_seconds": round(time.perf_counter() - since, 1),
             })
             load_since = load_s
+        if snapshot and done == snapshot[0]:
+            shutil.copyfile(db_path, snapshot[1])  # committed: the file is the archive
+            snapshots = {"reports": done, "path": str(snapshot[1]), "db_bytes": snapshot[1].stat().st_size}
     db.conn.close()
     sections = _count(db_path, "sections")
     return {
@@ -121,6 +146,8 @@ def build(db_path: Path, n: int, batch: int, narrative: int | None, start: int =
         "generate_seconds": round(gen_s, 3),
         "reports_per_second": round((n - start) / load_s, 1) if load_s else None,
         "db_bytes": _file_bytes(db_path),
+        "plain_bytes": plain,
+        "snapshot": snapshots,
         "changes": changes,
         "refused": refused[:10],
         "checkpoints": checkpoints,
@@ -150,10 +177,15 @@ def main() -> None:
         help="characters of sections 一 and 五 (short pages); default: as long as the seeds'",
     )
     ap.add_argument("--fresh", action="store_true", help="delete DB first")
+    ap.add_argument("--snapshot", help="N:PATH: copy the archive to PATH after N reports")
     args = ap.parse_args()
     if args.fresh and args.db.exists():
         args.db.unlink()
-    print(json.dumps(build(args.db, args.n, args.batch, args.narrative, args.start)))
+    snapshot = None
+    if args.snapshot:
+        count, _, path = args.snapshot.partition(":")
+        snapshot = (int(count), Path(path))
+    print(json.dumps(build(args.db, args.n, args.batch, args.narrative, args.start, snapshot)))
 
 
 if __name__ == "__main__":

@@ -96,6 +96,7 @@ def markdown(doc: dict[str, Any]) -> str:
         if f["met"] is not None
     ]
     lines += ["", f"Targets met: {sum(1 for *_, x in met if x)} of {len(met)}.", ""]
+    lines += _bytes(doc["results"])
     lines += _search_terms(doc["results"])
     lines += _crawls(doc["results"])
     lines.append(END)
@@ -108,21 +109,52 @@ def _search_terms(results: list[dict[str, Any]]) -> list[str]:
     if not search or "terms" not in search["details"]:
         return []
     n = search["details"].get("archive", {})
+    small = n.get("growth_curve_copy", 0)
     lines = [
         f"Search, per term ({n.get('reports', 0):,} reports, {n.get('sections', 0):,} sections; ms):",
         "",
-        "| term | rows | page p50 / p95 | LIKE page p50 | no facets p50 / p95 | LIKE no facets p50 "
-        "| sqlite3: FTS match / Datasette-shaped count / facet / LIKE | same rows |",
+        f"| term | rows | page p50 / p95 | LIKE page p50 | ratio | p95 at {small:,} / 1,000,000 "
+        "| sqlite3: count from index / count as Datasette writes it / page of 50 / LIKE | same rows, count |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for term, v in search["details"]["terms"].items():
-        page, lean, parts = v["page"], v["no facets"], v.get("sqlite_parts_ms", {})
+        page, like, parts = v["page"], v["like"], v.get("sqlite_parts_ms", {})
         lines.append(
-            f"| {term} | {v['hits']:,} | {page['p50_ms']:.0f} / {page['p95_ms']:.0f} "
-            f"| {page['like_p50_ms']:.0f} "
-            f"| {lean['p50_ms']:.0f} / {lean['p95_ms']:.0f} | {lean['like_p50_ms']:.0f} "
-            f"| {parts.get('fts_match_count', '—')} / {parts.get('datasette_count', '—')} / "
-            f"{parts.get('facet_number', '—')} / {v['sqlite_like_ms']} | {_fmt(v['identical'])} |"
+            f"| {term} | {v['hits']:,} | {page['p50_ms']:.1f} / {page['p95_ms']:.1f} | {like['p50_ms']:.0f} "
+            f"| {v['speedup_p50']:,.0f}× | {v['small']['p95_ms']:.1f} / {v['p95_ms_at_million']:.1f} "
+            f"| {parts.get('count_from_index', '—')} / {parts.get('datasette_count', '—')} / "
+            f"{parts.get('page_of_50', '—')} / {v['sqlite_like_ms']} "
+            f"| {_fmt(v['identical'])}, {_fmt(v['count_identical'])} |"
+        )
+    return [*lines, ""]
+
+
+def _bytes(results: list[dict[str, Any]]) -> list[str]:
+    """Where the archive's bytes go, table by table and index by index (dbstat)."""
+    build = next((r for r in results if r["name"] == "build" and r["status"] == "ok"), None)
+    if not build or "bytes_by_object" not in build["details"]:
+        return []
+    objects = build["details"]["bytes_by_object"]
+    reports = build["details"]["build"]["reports"]
+    total = sum(o["bytes"] for o in objects)
+    lines = [
+        f"Where the bytes go ({reports:,} reports, {total / 2**20:,.0f} MiB; SQLite dbstat, pages "
+        "including their unused space):",
+        "",
+        "| table or index | type | bytes per report | share | unused |",
+        "|---|---|---|---|---|",
+    ]
+    shown = [o for o in objects if o["share"] >= 0.001]
+    for o in shown:
+        lines.append(
+            f"| {o['name']} | {o['type']} | {o['bytes_per_report']:,} | {100 * o['share']:.1f} % "
+            f"| {100 * o['unused']:.0f} % |"
+        )
+    rest = [o for o in objects if o["share"] < 0.001]
+    if rest:
+        lines.append(
+            f"| {len(rest)} others | | {sum(o['bytes'] for o in rest) / reports:,.0f} "
+            f"| {100 * sum(o['share'] for o in rest):.1f} % | |"
         )
     return [*lines, ""]
 
