@@ -342,8 +342,7 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
     try:
         with db.atomic():
             if old is not None:
-                _delete_report_rows(db, report_id, mine)
-                mine.remove_report(old[0], old[1], old[2], old[3])
+                mine.remove(old[0], old[1], old[2], old[3], _delete_report_rows(db, report_id))
             conn.execute(_UPSERT_REPORT, [record[c] for c in _REPORT_COLUMNS])
             for stale_id in stale:
                 _supersede(db, stale_id, report_id, mine)
@@ -351,13 +350,17 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
                 new_documents = _new_documents(db, report_id, p.documents)
             _write_documents(db, report_id, new_documents)
             rowid = conn.execute("SELECT rowid FROM reports WHERE id = ?", [report_id]).fetchone()[0]
-            mine.add_report(rowid, record["title"], record["agency"], record["text"])
-            for s in p.sections:
-                sid = conn.execute(
-                    "INSERT INTO sections (report_id, number, heading, text) VALUES (?, ?, ?, ?)",
-                    [report_id, s["number"], s["heading"], s["text"]],
-                ).lastrowid
-                mine.add_section(sid, s["text"])
+            sections: schema.Sections = []
+            if p.sections:
+                # One statement for all of them. The ids it assigns ascend in the order of the
+                # VALUES (each is the largest id + 1); RETURNING's own order is unspecified.
+                ids = conn.execute(
+                    "INSERT INTO sections (report_id, number, heading, text) VALUES "
+                    + ", ".join(["(?, ?, ?, ?)"] * len(p.sections)) + " RETURNING id",
+                    [v for s in p.sections for v in (report_id, s["number"], s["heading"], s["text"])],
+                ).fetchall()
+                sections = [(sid, s["text"]) for (sid,), s in zip(sorted(ids), p.sections, strict=True)]
+            mine.add(rowid, record["title"], record["agency"], record["text"], sections)
             for table in _CELL_TABLES:
                 columns = _STORED_CELL_COLUMNS[table]
                 _insert(db, table, [
@@ -401,11 +404,10 @@ def _supersede(db: Database, stale_id: str, report_id: str, index: schema.Search
         else:
             db.execute("UPDATE documents SET report_id = ? WHERE id = ?", [report_id, doc_id])
             have.add((u, s))
-    _delete_report_rows(db, stale_id, index)
     rowid, title, agency, text = db.execute(
         "SELECT rowid, title, agency, text FROM reports WHERE id = ?", [stale_id]
     ).fetchone()
-    index.remove_report(rowid, title, agency, text)
+    index.remove(rowid, title, agency, text, _delete_report_rows(db, stale_id))
     db.execute("DELETE FROM reports WHERE id = ?", [stale_id])
 
 
@@ -452,10 +454,9 @@ def _insert(
     db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
-def _delete_report_rows(db: Database, report_id: str, index: schema.SearchIndexWrites) -> None:
-    for sid, stext in db.execute(
-        "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
-    ).fetchall():
-        index.remove_section(sid, stext)
+def _delete_report_rows(db: Database, report_id: str) -> schema.Sections:
+    """Delete a report's sections, cells and checks; returns the sections (id, text) deleted."""
+    sections = db.execute("SELECT id, text FROM sections WHERE report_id = ?", [report_id]).fetchall()
     for table in ("sections", *_CELL_TABLES, "checks"):
         db.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])
+    return sections

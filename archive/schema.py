@@ -255,6 +255,7 @@ CELL_COLUMNS: dict[str, list[tuple[str, str]]] = {
 # one-character term is a prefix query over the bigrams that start with it instead;
 # docs/scale.md has the sizes and timings).
 FTS_OPTIONS = "content='', tokenize='unicode61'"
+FTS_AUTOMERGE = 8
 
 
 def _sql_text(value: str) -> str:
@@ -307,6 +308,9 @@ def _create_fts(db: Database) -> None:
     db.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(title, agency, text, {FTS_OPTIONS})"
     )
+    for name in ("sections_fts", "reports_fts"):
+        # merge index segments 8 at a time instead of 4: a fifth less work for a bulk load
+        db.execute(f"INSERT INTO {name}({name}, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
 
 
 def reindex_all(db: Database) -> None:
@@ -367,6 +371,7 @@ _FTS_SQL = {
     ("reports_fts", "delete"):
         "INSERT INTO reports_fts(reports_fts, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)",
 }
+Sections = list[tuple[int, str | None]]  # (sections.id, text) of one report
 
 
 class SearchIndexWrites:
@@ -377,11 +382,14 @@ class SearchIndexWrites:
     merging them. The loader queues a report's index changes once its savepoint has
     succeeded and flushes the queue at the end of the batch's transaction: the index stays
     in step with the tables, and is written in large segments. Order is kept (a contentless
-    index must see a row's delete after its insert, with the same values).
+    index must see a row's delete after its insert, with the same values). A report and its
+    sections are queued together, so that each character is converted to tokens once.
     """
 
+    CHUNK = 200  # reports tokenised and written at a time (bounds the memory a flush takes)
+
     def __init__(self) -> None:
-        self._ops: list[tuple[str, str, tuple[object, ...]]] = []
+        self._ops: list[tuple[str, int, str | None, str | None, str | None, Sections]] = []
 
     def __len__(self) -> int:
         return len(self._ops)
@@ -389,30 +397,34 @@ class SearchIndexWrites:
     def extend(self, other: SearchIndexWrites) -> None:
         self._ops.extend(other._ops)
 
-    def add_section(self, rowid: int, text: str | None) -> None:
-        self._ops.append(("sections_fts", "insert", (rowid, text)))
+    def add(self, rowid: int, title: str | None, agency: str | None, text: str | None,
+            sections: Sections) -> None:
+        """Index a report (reports.rowid) and its sections."""
+        self._ops.append(("insert", rowid, title, agency, text, sections))
 
-    def remove_section(self, rowid: int, text: str | None) -> None:
-        self._ops.append(("sections_fts", "delete", (rowid, text)))
-
-    def add_report(self, rowid: int, title: str | None, agency: str | None, text: str | None) -> None:
-        self._ops.append(("reports_fts", "insert", (rowid, title, agency, text)))
-
-    def remove_report(self, rowid: int, title: str | None, agency: str | None, text: str | None) -> None:
-        self._ops.append(("reports_fts", "delete", (rowid, title, agency, text)))
+    def remove(self, rowid: int, title: str | None, agency: str | None, text: str | None,
+               sections: Sections) -> None:
+        """Forget a report and its sections, given the values they were indexed with."""
+        self._ops.append(("delete", rowid, title, agency, text, sections))
 
     def flush(self, db: Database) -> None:
-        """Write the queued changes (tokenised here), one executemany per run of one kind."""
-        tokens = search.index_tokens
-        i = 0
-        while i < len(self._ops):
-            key = self._ops[i][:2]
-            j = i
-            while j < len(self._ops) and self._ops[j][:2] == key:
-                j += 1
-            db.conn.executemany(
-                _FTS_SQL[key],
-                ((values[0], *map(tokens, values[1:])) for _, _, values in self._ops[i:j]),
-            )
-            i = j
+        """Write the queued changes, one executemany per run of one kind and table."""
+        for start in range(0, len(self._ops), self.CHUNK):
+            rows: dict[str, list[tuple[str, tuple[object, ...]]]] = {"reports_fts": [], "sections_fts": []}
+            for kind, rowid, title, agency, text, sections in self._ops[start:start + self.CHUNK]:
+                tokens, parts = search.index_tokens_of(text, [t for _, t in sections])
+                rows["reports_fts"].append(
+                    (kind, (rowid, search.index_tokens(title), search.index_tokens(agency), tokens))
+                )
+                rows["sections_fts"].extend(
+                    (kind, (sid, part)) for (sid, _), part in zip(sections, parts, strict=True)
+                )
+            for table, ops in rows.items():
+                i = 0
+                while i < len(ops):
+                    j = i
+                    while j < len(ops) and ops[j][0] == ops[i][0]:
+                        j += 1
+                    db.conn.executemany(_FTS_SQL[(table, ops[i][0])], [values for _, values in ops[i:j]])
+                    i = j
         self._ops.clear()

@@ -30,19 +30,51 @@ MATCH_ALL = '"0"* OR "1"*'
 
 
 def _hexes(text: str) -> list[str]:
-    # UTF-32-BE is each code point in 8 hex digits, the first two always 00 (max 10FFFF)
-    digits = text.translate(_ASCII_LOWER).encode("utf-32-be", "surrogatepass").hex()
-    return [digits[i + 2:i + 8] for i in range(0, len(digits), 8)]
+    # UTF-32-BE is each code point in 8 hex digits, the first two always 00 (max 10FFFF):
+    # hex(" ", 4) spaces the groups, and the leading 00 of each is dropped.
+    if not text:
+        return []
+    grouped = text.translate(_ASCII_LOWER).encode("utf-32-be", "surrogatepass").hex(" ", 4)
+    return grouped[2:].replace(" 00", " ").split(" ")
+
+
+def _tokens(hexes: list[str], bigrams: list[str], start: int, end: int) -> str:
+    """Tokens of the characters start..end-1, from the text's hexes and bigrams."""
+    if end <= start:
+        return ""
+    return " ".join([*bigrams[start:end - 1], hexes[end - 1]])
 
 
 def index_tokens(text: str | None) -> str:
     """The token string stored in the FTS index for one text (empty for None or '')."""
     hexes = _hexes(text or "")
-    if not hexes:
-        return ""
-    tokens = [hexes[i] + hexes[i + 1] for i in range(len(hexes) - 1)]
-    tokens.append(hexes[-1])
-    return " ".join(tokens)
+    return _tokens(hexes, [*map(str.__add__, hexes, hexes[1:])], 0, len(hexes))
+
+
+def index_tokens_of(text: str | None, parts: list[str | None]) -> tuple[str, list[str]]:
+    """index_tokens of `text` and of each of `parts`, converting each character once.
+
+    A report's text holds its sections' texts: each part found in `text` (in order) is
+    cut from the text's own tokens; a part that is not found is converted on its own.
+    """
+    whole = text or ""
+    hexes = _hexes(whole)
+    bigrams = [*map(str.__add__, hexes, hexes[1:])]
+    out = []
+    at = 0
+    for part in parts:
+        if not part:
+            out.append("")
+            continue
+        found = whole.find(part, at)
+        if found < 0:
+            found = whole.find(part)
+        if found < 0:
+            out.append(index_tokens(part))
+            continue
+        out.append(_tokens(hexes, bigrams, found, found + len(part)))
+        at = found + len(part)
+    return _tokens(hexes, bigrams, 0, len(hexes)), out
 
 
 def match_query(term: str | None) -> str:

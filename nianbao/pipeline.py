@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +110,7 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
 
     summary = BuildSummary()
     db = load.open_archive(db_path)
+    loader = _Loader(db, summary)
     known = load.known_sha256(db)
     groups = _group_latest(captures.read_index(data_dir))
     for report_url, records in tqdm(
@@ -142,9 +144,9 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
         ]
         source = {k: first.get(k) for k in ("source_id", "agency", "region", "level")}
         published = report.get("published") or first.get("published")
-        if _load(db, summary, report, url=report_url, documents=documents, published=published,
-                 source=source):
-            known.update(r["sha256"] for r in records)
+        loader.add(report, url=report_url, documents=documents, published=published, source=source,
+                   then=lambda shas=[r["sha256"] for r in records]: known.update(shas))
+    loader.flush()
     return summary
 
 
@@ -158,6 +160,7 @@ def build_from_files(
 
     summary = BuildSummary()
     db = load.open_archive(db_path)
+    loader = _Loader(db, summary)
     for path in tqdm(paths, desc="build", unit="file", disable=not progress or None, leave=False):
         p = Path(path)
         try:
@@ -182,21 +185,44 @@ def build_from_files(
                 "warc_offset": None,
             }
         ]
-        _load(db, summary, report, url=doc_url, documents=documents, published=report.get("published"))
+        loader.add(report, url=doc_url, documents=documents, published=report.get("published"))
+    loader.flush()
     return summary
 
 
-def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any) -> bool:
-    """Load one report and count it; a report the archive refuses is counted as failed.
+class _Loader:
+    """Hands parsed reports to the archive's bulk path, `size` reports per transaction, and
+    counts them: a report the archive refuses is counted as failed (it writes nothing for it,
+    its capture stays in the store) and the rest of its batch loads."""
 
-    The archive writes nothing for a refused report, and its capture stays in the store.
-    """
+    def __init__(self, db: Any, summary: BuildSummary, size: int = 100) -> None:
+        self.db, self.summary, self.size = db, summary, size
+        self.pending: list[tuple[Any, Callable[[], object] | None]] = []
+
+    def add(self, report: dict[str, Any], *, then: Callable[[], object] | None = None, **kwargs: Any) -> None:
+        """Queue a report (load_report's keyword arguments); `then` runs once it is archived."""
+        from nianbao.archive import load
+
+        self.pending.append((load.LoadItem(report, **kwargs), then))
+        if len(self.pending) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        from nianbao.archive import load
+
+        pending, self.pending = self.pending, []
+        results = load.load_reports(self.db, [item for item, _ in pending])
+        for (item, then), result in zip(pending, results, strict=True):
+            if _count(self.summary, item.report, result) and then is not None:
+                then()
+
+
+def _count(summary: BuildSummary, report: dict[str, Any], result: Any) -> bool:
+    """Count one load result (a LoadResult, or the LoadError of a refused report)."""
     from nianbao.archive import load
 
-    try:
-        result = load.load_report(db, report, **kwargs)
-    except load.LoadError as exc:
-        summary.failed.append(str(exc))
+    if isinstance(result, load.LoadError):
+        summary.failed.append(str(result))
         return False
     change = result.change
     if change == "new":
