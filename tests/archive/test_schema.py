@@ -85,7 +85,8 @@ def test_version_1_archive_is_migrated_keeping_its_rows(tmp_path, h):
     assert db["reports"].get("r1")["agency"] == "广州市协作办公室"
     assert {"region", "flags", "text", "digest"} <= set(db["reports"].columns_dict)
     assert "blobs" in db.table_names()
-    label = db.execute("select row_label from applications where report_id = 'r1' and row = '3.3.1'").fetchone()[0]
+    label = db.execute(
+        "select row_label from applications where report_id = 'r1' and row = '3.3.1'").fetchone()[0]
     assert label == schema.APPLICATION_ROW_LABELS["3.3.1"]
     for term in ("复议", "档案馆", "复", "总体情况"):
         hits = [r for (r,) in db.execute("select rowid from sections_fts where sections_fts match ?",
@@ -171,7 +172,8 @@ def test_a_version_2_archive_is_migrated_keeping_every_row(tmp_path, h):
         assert db.execute(f"select report_id, {k} from [{table}] order by report_id, seq").fetchall() == \
             order[table], table
     # the search indexes were rebuilt without the prefix index and find what LIKE finds
-    assert "prefix" not in db.execute("select sql from sqlite_master where name = 'sections_fts'").fetchone()[0]
+    fts_sql = db.execute("select sql from sqlite_master where name = 'sections_fts'").fetchone()[0]
+    assert "prefix" not in fts_sql
     for term in ("复议", "档案馆", "复", "修订版新增", "12345热线", "总体情况"):
         q = search.match_query(term)
         assert [r for (r,) in db.execute(
