@@ -144,3 +144,31 @@ def test_missing_figures_are_detected():
 )
 def test_reference_numbers_read_as_the_contract_reads_them(cell, number):
     assert b_parse._number_text(cell) == number
+
+
+def test_seed_section_lengths_are_the_seeds_as_parsed():
+    from nianbao import parsers
+
+    lengths: dict[int, list[int]] = {}
+    for path in sorted(harness.SEEDS.glob("*.txt")):
+        report = parsers.parse_bytes(path.read_bytes(), path.name)
+        for s in report["sections"]:
+            lengths.setdefault(s["number"], []).append(len(s["text"] or ""))
+    narrative = {n: tuple(v) for n, v in lengths.items() if any(v)}
+    assert narrative == synth_reports.SEED_SECTION_CHARS
+    assert all(not any(lengths[n]) for n in (2, 3, 4))  # tables only: their text is empty
+
+
+def test_synthetic_narrative_has_the_seeds_mean_and_spread():
+    import statistics
+
+    reports = [synth_reports.make_report(i, narrative_chars=None) for i in range(600)]
+    for number, seed in synth_reports.SEED_SECTION_CHARS.items():
+        got = [len(r["sections"][number - 1]["text"]) for r in reports]
+        assert abs(statistics.mean(got) - statistics.mean(seed)) <= 0.15 * statistics.mean(seed), number
+        assert statistics.pstdev(got) == pytest.approx(statistics.pstdev(seed), rel=0.35), number
+    assert all(r["sections"][1]["text"] == "" for r in reports)
+    # the report text is what the parser makes of it: title, then each heading and its text
+    r = reports[0]
+    assert r["text"].startswith(r["title"] + "\n" + r["sections"][0]["heading"] + "\n")
+    assert all(s["text"] in r["text"] for s in r["sections"])
