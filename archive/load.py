@@ -313,8 +313,9 @@ _UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE
     ", ".join("?" for _ in _REPORT_COLUMNS),
     ", ".join(f"{c} = excluded.{c}" for c in _REPORT_COLUMNS if c != "id"),
 )
+# seq first (_insert numbers the rows), then the stored columns (not the generated label)
 _STORED_CELL_COLUMNS = {
-    table: [c for c, decl in columns if "GENERATED" not in decl]
+    table: ["seq", *(c for c, decl in columns if "GENERATED" not in decl and c != "seq")]
     for table, columns in schema.CELL_COLUMNS.items()
 }
 
@@ -362,10 +363,7 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
                 sections = [(sid, s["text"]) for (sid,), s in zip(sorted(ids), p.sections, strict=True)]
             mine.add(rowid, record["title"], record["agency"], record["text"], sections)
             for table in _CELL_TABLES:
-                columns = _STORED_CELL_COLUMNS[table]
-                _insert(db, table, [
-                    {**cell, "seq": seq} for seq, cell in enumerate(p.cells[table])
-                ], columns=columns)
+                _insert(db, table, p.cells[table], columns=_STORED_CELL_COLUMNS[table], numbered=True)
             _insert(db, "checks", p.checks)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
         # rolled back to the savepoint; the value itself is the problem, so name the report
@@ -442,8 +440,12 @@ def _insert(
     *,
     or_ignore: bool = False,
     columns: list[str] | None = None,
+    numbered: bool = False,
 ) -> None:
-    """Plain executemany: the rows of one table share their keys, the schema is known."""
+    """Plain executemany: the rows of one table share their keys, the schema is known.
+
+    `numbered`: the first of `columns` is `seq`, each row's place in `rows` (cell tables).
+    """
     if not rows:
         return
     columns = columns or list(rows[0])
@@ -451,7 +453,11 @@ def _insert(
         "OR IGNORE " if or_ignore else "", table,
         ", ".join(f"[{c}]" for c in columns), ", ".join("?" for _ in columns),
     )
-    db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
+    if numbered:
+        rest = columns[1:]
+        db.conn.executemany(sql, [[seq, *map(row.__getitem__, rest)] for seq, row in enumerate(rows)])
+    else:
+        db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 
 
 def _delete_report_rows(db: Database, report_id: str) -> schema.Sections:
