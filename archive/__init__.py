@@ -1,7 +1,8 @@
 """The archive: the SQLite file (archive.db) that Datasette publishes; the only code that writes SQL.
 
 - schema.py: tables, indexes, search indexes, numbered migrations (PRAGMA user_version).
-- load.py:   open_archive, load_report (one transaction per report), known_sha256.
+- load.py:   open_archive, load_reports (many reports per transaction, each whole or not
+             at all), load_report (a batch of one), known_sha256.
 - search.py: substring search of Chinese text as FTS5 phrases of character bigrams.
 - serve.py:  datasette_args / serve, with the repository's datasette/ configuration.
 """

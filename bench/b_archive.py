@@ -351,8 +351,8 @@ def _sample(client: _Client, url: str, reps: int, budget: float) -> list[float]:
     return times
 
 
-def _page(client: _Client, term: str, reps: int, budget: float) -> dict[str, Any]:
-    url = f"/archive/sections.json?_search={_q(term)}"
+def _page(client: _Client, term: str, reps: int, budget: float, table: str = "sections") -> dict[str, Any]:
+    url = f"/archive/{table}.json?_search={_q(term)}"
     _, status, body = client.get(url)  # warm-up (page cache, statement cache)
     if status != 200:
         raise RuntimeError(f"{url} answered {status}: {body[:300]!r}")
@@ -367,6 +367,8 @@ def _page(client: _Client, term: str, reps: int, budget: float) -> dict[str, Any
 
 def _term_figures(client: _Client, con: sqlite3.Connection, term: str, quick: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"page": _page(client, term, 5 if quick else 20, 1 if quick else 6)}
+    # the reports table's search page (facets of the metadata, newest year first): no target
+    out["reports_page"] = _page(client, term, 3 if quick else 8, 1 if quick else 3, table="reports")
     like_url = f"/archive/sections.json?text__contains={_q(term)}"
     _, _, like_body = client.get(like_url)
     like_times = _sample(client, like_url, 2 if quick else 3, 1 if quick else 4)

@@ -9,18 +9,21 @@ register our own ``escape_fts`` that turns the term into the matching bigram phr
 hook is ``trylast`` so that it runs after Datasette's and the last registration wins.
 The search box, the URLs and the .json/.csv variants therefore stay Datasette's own.
 
-Counting. Above the rows, Datasette counts them with
+Counting and paging. Above the rows, Datasette counts them with
 ``select count(*) from <table> where <pk> in (select rowid from <fts_table> where … match …)``:
 one lookup in the table per matching row, which was most of a search page's time on a
-large archive (133,000 sections contain 复议 at 100,000 reports). The archive's search
-indexes hold exactly one entry per row of their table (archive/load.py keeps them in
-step), so the index alone knows that number: ``select count(*) from <fts_table> where …
-match …``. Datasette 0.65 has no hook for its count, so at ``startup`` this plugin wraps
-``execute`` of each database and replaces that one statement, and only where the
-metadata names the FTS table for the table (``fts_table``/``fts_pk``): the same number,
-read from the index. Any other SQL passes through untouched; should a later Datasette
-word its count differently, the wrapper stops matching and the count is slower, never
-wrong.
+large archive (84,000 sections contain 复议 at 100,000 reports). And the rows themselves,
+``… where <pk> in (select rowid …) order by <pk> limit 51``, make SQLite evaluate the whole
+match before it takes the first 51. The archive's search indexes hold exactly one entry
+per row of their table (archive/load.py keeps them in step) and list rows in rowid order,
+so the index alone knows the count (``select count(*) from <fts_table> where … match …``)
+and the first rows of a page (the inner query gets the page's ``order by rowid limit``
+and its ``rowid > :p`` of ``_next``). Datasette 0.65 has no hook for either statement, so
+at ``startup`` this plugin wraps ``execute`` of each database and rewrites those two
+statements, exactly as Datasette words them, and only for a table whose metadata names
+its FTS table (``fts_table``/``fts_pk``) with a key that is the table's rowid: the same
+numbers and rows, read from the index. Any other SQL passes through untouched; should a
+later Datasette word them differently, nothing matches and the page is slower, never wrong.
 """
 
 from __future__ import annotations
@@ -65,6 +68,46 @@ def count_from_index(sql: str, fts_of: dict[str, tuple[str, str]]) -> str | None
     return f"select count(*) from [{fts}] where [{column}] match escape_fts(:{param})"
 
 
+# The rows of a ?_search= page in the table's own order (pk), page one or a later one
+# (`_next`: Datasette's keyset clause for a single key, views/table.py).
+def _named(group: str) -> str:
+    return rf"\[?(?P<{group}>[A-Za-z_][A-Za-z0-9_]*)\]?"
+
+
+SEARCH_PAGE = re.compile(
+    rf"select (?P<columns>.+) from {_named('table')} where {_named('pk')} in "
+    rf"\(select rowid from {_named('fts')} where {_named('match')} match escape_fts\(:search\)\) "
+    rf"(?:and \(\({_named('after_pk')} > :(?P<after>p\d+)\)\) )?"
+    rf"order by {_named('order_pk')} limit (?P<limit>\d+)",
+    re.DOTALL,
+)
+
+
+def page_from_index(sql: str, fts_of: dict[str, tuple[str, str]]) -> str | None:
+    """`sql` with the page's first rows found in the index, or None when `sql` is not a
+    search page in key order on a table whose index `fts_of` names by its rowid key."""
+    m = SEARCH_PAGE.fullmatch(sql)
+    if m is None:
+        return None
+    table, pk, fts, match_column, after_pk, order_pk = m.group("table", "pk", "fts", "match", "after_pk",
+                                                               "order_pk")
+    if fts_of.get(table) != (fts, pk) or match_column != fts or order_pk != pk:
+        return None
+    if after_pk is not None and after_pk != pk:
+        return None
+    after = m.group("after")
+    inner = (
+        f"select rowid from [{fts}] where [{fts}] match escape_fts(:search)"
+        + (f" and rowid > :{after}" if after else "")
+        + f" order by rowid limit {m.group('limit')}"
+    )
+    return (
+        f"select {m.group('columns')} from [{table}] where [{pk}] in ({inner})"
+        + (f" and [{pk}] > :{after}" if after else "")
+        + f" order by [{pk}] limit {m.group('limit')}"
+    )
+
+
 def _fts_tables(datasette: Any, database: str) -> dict[str, tuple[str, str]]:
     tables = (datasette.metadata("tables", database=database) or {}) if database else {}
     return {
@@ -74,19 +117,42 @@ def _fts_tables(datasette: Any, database: str) -> dict[str, tuple[str, str]]:
     }
 
 
+async def _rowid_keyed(db: Any, fts_of: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The tables of `fts_of` whose fts_pk is their rowid (rowid, or an INTEGER PRIMARY KEY):
+    only there does the index's rowid order equal the table's key order."""
+    out = {}
+    for table, (fts, pk) in fts_of.items():
+        if pk == "rowid":
+            out[table] = (fts, pk)
+            continue
+        info = (await db.execute("select name, type, pk from pragma_table_info(?)", [table])).rows
+        keys = [r for r in info if r[2]]
+        if len(keys) == 1 and keys[0][0] == pk and keys[0][1].upper() == "INTEGER":
+            out[table] = (fts, pk)
+    return out
+
+
 @hookimpl
 def startup(datasette):
-    for name, db in datasette.databases.items():
-        fts_of = _fts_tables(datasette, name)
-        if fts_of:
-            _count_searches_from_index(db, fts_of)
+    async def install():
+        for name, db in datasette.databases.items():
+            fts_of = _fts_tables(datasette, name)
+            if fts_of:
+                _search_from_index(db, fts_of, await _rowid_keyed(db, fts_of))
+
+    return install
 
 
-def _count_searches_from_index(db: Any, fts_of: dict[str, tuple[str, str]]) -> None:
+def _search_from_index(
+    db: Any, fts_of: dict[str, tuple[str, str]], paged: dict[str, tuple[str, str]]
+) -> None:
     execute = db.execute
 
-    async def execute_counting_from_index(sql, *args, **kwargs):
-        faster = count_from_index(sql, fts_of) if sql.startswith("select count(*)") else None
-        return await execute(faster or sql, *args, **kwargs)
+    async def execute_from_index(sql, *args, **kwargs):
+        if sql.startswith("select count(*)"):
+            sql = count_from_index(sql, fts_of) or sql
+        elif " in (select rowid from " in sql:
+            sql = page_from_index(sql, paged) or sql
+        return await execute(sql, *args, **kwargs)
 
-    db.execute = execute_counting_from_index
+    db.execute = execute_from_index
