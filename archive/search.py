@@ -20,13 +20,17 @@ as ``escape_fts`` so that Datasette's own ``?_search=`` runs these queries.
 
 from __future__ import annotations
 
-import string
+import re
 
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_ASCII_UPPER = re.compile("[A-Z]+")
 
 # Every token starts with the first hex digit of a code point: 0, or 1 for plane 16.
 # An empty search box therefore lists every row with text, as LIKE '%%' would.
 MATCH_ALL = '"0"* OR "1"*'
+
+
+def _lower(m: re.Match[str]) -> str:
+    return m.group().lower()
 
 
 def _hexes(text: str) -> list[str]:
@@ -34,7 +38,8 @@ def _hexes(text: str) -> list[str]:
     # hex(" ", 4) spaces the groups, and the leading 00 of each is dropped.
     if not text:
         return []
-    grouped = text.translate(_ASCII_LOWER).encode("utf-32-be", "surrogatepass").hex(" ", 4)
+    lowered = _ASCII_UPPER.sub(_lower, text)  # ASCII only, as LIKE folds (str.lower folds more)
+    grouped = lowered.encode("utf-32-be", "surrogatepass").hex(" ", 4)
     return grouped[2:].replace(" 00", " ").split(" ")
 
 
