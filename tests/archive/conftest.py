@@ -109,13 +109,30 @@ def compute_checks(t: dict[str, Any]) -> list[dict[str, Any]]:
         parts = [rev.get((stage, o)) for o in OUTCOMES]
         if rev.get((stage, "总计")) is not None and None not in parts and sum(parts) != rev[(stage, "总计")]:
             review_total.append({"table": "reviews", "stage": stage, "outcome": "总计"})
+    # `complete`: the cells the report prints no readable value for (null in truth)
+    blank = [cell(c["row"], c["applicant"]) for c in t["applications"] if c["value"] is None]
+    blank += [{"table": "reviews", "stage": c["stage"], "outcome": c["outcome"]}
+              for c in t["reviews"] if c["value"] is None]
+    blank += [{"table": "active_disclosure", "article": c["article"], "item": c["item"],
+               "metric": c["metric"]} for c in t["active_disclosure"] if c["value"] is None]
     return [
         {"name": name, "ok": not cells, "cells": cells}
         for name, cells in (
             ("row_total", row_total), ("balance", balance),
-            ("outcome_total", outcome_total), ("review_total", review_total),
+            ("outcome_total", outcome_total), ("review_total", review_total), ("complete", blank),
         )
     ]
+
+
+def truth_failing(t: dict[str, Any]) -> list[str]:
+    """The checks a seed fails as the truth says: its arithmetic ones, and `complete` when a
+    cell has no readable value."""
+    blank = any(c["value"] is None for k in ("applications", "reviews", "active_disclosure") for c in t[k])
+    return [*t["failing_checks"], *(["complete"] if blank and "complete" not in t["failing_checks"] else [])]
+
+
+def truth_status(t: dict[str, Any]) -> str:
+    return report_status({"name": n, "ok": False} for n in truth_failing(t))
 
 
 def region_of(agency: str) -> str:
@@ -219,7 +236,7 @@ SEARCH_TERMS = ["复议", "年报", "档案馆", "12345热线", "12345 热线", 
 
 def table_counts(db) -> dict[str, int]:
     names = ["reports", "sections", "active_disclosure", "applications", "reviews", "checks",
-             "documents", "blobs"]
+             "documents", "blobs", "agencies", "agency_names", "report_versions"]
     return {n: db.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}
 
 
@@ -316,7 +333,8 @@ def archive_db(tmp_path):
 HELPERS = SimpleNamespace(
     REPO=REPO, SEEDS=SEEDS, SEED_IDS=SEED_IDS, APPLICANTS=APPLICANTS, XSS=XSS, EXTRA=EXTRA,
     SEARCH_TERMS=SEARCH_TERMS, truth=truth, seed_text=seed_text, split_sections=split_sections,
-    compute_checks=compute_checks, region_of=region_of, seed_url=seed_url, document=document,
+    compute_checks=compute_checks, region_of=region_of, truth_failing=truth_failing,
+    truth_status=truth_status, seed_url=seed_url, document=document,
     report_from_truth=report_from_truth, seed_load_args=seed_load_args,
     extra_load_args=extra_load_args, build_archive=build_archive, table_counts=table_counts,
     http_get=http_get, http_get_or_none=http_get_or_none, free_port=free_port,
