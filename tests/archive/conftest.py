@@ -8,6 +8,7 @@ here; expectations are computed from the same truth files, never typed in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -218,14 +219,78 @@ def extra_load_args() -> dict[str, Any]:
     }
 
 
-def build_archive(path: Path):
-    """The archive of the five seeds and the extra report; returns the open Database."""
+# The seed whose agency "quietly edited" it: an earlier capture printed another 自然人 figure
+# in row 1 (the served archive holds both versions; see earlier_load_args).
+HISTORY_SEED = SEED_IDS[0]
+HISTORY_DELTA = 7
+
+
+def earlier_load_args(seed: str = HISTORY_SEED) -> dict[str, Any]:
+    """An earlier reading of `seed`: row 1 自然人 (and its 总计) printed HISTORY_DELTA higher."""
+    args = seed_load_args(seed)
+    for cell in args["report"]["applications"]:
+        if cell["row"] == "1" and cell["applicant"] in ("自然人", "总计") and cell["value"] is not None:
+            cell["value"] += HISTORY_DELTA
+            cell["raw"] = str(cell["value"])
+    url = args["url"]
+    args["documents"] = [document(url, b"earlier capture\n" + seed_text(seed).encode("utf-8"),
+                                  content_type="text/plain; charset=utf-8",
+                                  fetched_at="2026-10-01T00:00:00+00:00")]
+    return args
+
+
+def build_archive(path: Path, *, history: bool = False):
+    """The archive of the five seeds and the extra report; returns the open Database.
+
+    With `history`, HISTORY_SEED is first loaded as it was earlier captured, then as it is."""
     from nianbao.archive import load
 
     db = load.open_archive(path)
+    if history:
+        load.load_report(db, **earlier_load_args())
     for seed in SEED_IDS:
         load.load_report(db, **seed_load_args(seed))
     load.load_report(db, **extra_load_args())
+    return db
+
+
+# A report whose every scraped field is hostile: markup, a javascript: address, spreadsheet
+# formulas. It must render as text on every page and stay inert in every download.
+HOSTILE = {
+    "agency": "<img src=x onerror=alert(1)>广州市恶意局",
+    "title": '=HYPERLINK("http://evil.example/","点我")<script>alert(2)</script>2021年政府信息公开工作年度报告',
+    "heading": "<b onmouseover=alert(5)>一、总体情况</b>",
+    "text": '<a href="javascript:alert(3)">点我</a> 本机关全年受理复议 1 件。',
+    "url": "javascript:alert(4)",
+    "formula_raw": "=1+1",
+    "region": "<i>恶意区</i>",
+}
+
+
+def hostile_load_args() -> dict[str, Any]:
+    x = HOSTILE
+    report = {
+        "schema": "nianbao.report/1", "source": x["url"], "title": x["title"], "agency": x["agency"],
+        "year": 2021, "template": "2021", "script": "simplified",
+        "sections": [{"number": 1, "heading": x["heading"], "text": x["text"]}],
+        "active_disclosure": [], "reviews": [],
+        "applications": [{"row": "1", "applicant": "总计", "value": None, "raw": x["formula_raw"]},
+                         {"row": "1", "applicant": "自然人", "value": -3, "raw": "-3"}],
+        "checks": [{"name": "complete", "ok": False,
+                    "cells": [{"table": "applications", "row": "1", "applicant": "总计"}]}],
+        "published": None, "kind": "html", "flags": ["<script>alert(6)</script>"], "text": x["text"],
+    }
+    return {"report": report, "url": x["url"],
+            "documents": [document(x["url"], b"<script>alert(7)</script>")],
+            "source": {"source_id": "evil", "region": x["region"], "level": "<u>区</u>"}}
+
+
+def build_hostile_archive(path: Path):
+    from nianbao.archive import load
+
+    db = load.open_archive(path)
+    load.load_report(db, **seed_load_args(SEED_IDS[0]))
+    load.load_report(db, **hostile_load_args())
     return db
 
 
@@ -287,15 +352,13 @@ class Served:
         return self.json(path, _shape="array", **params)
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Served:
+@contextlib.contextmanager
+def datasette_serving(db_path: Path, log_path: Path):
+    """Datasette as `nianbao serve` runs it (serve.datasette_args), on a free local port."""
     from nianbao.archive import serve
 
-    tmp = tmp_path_factory.mktemp("served")
-    db_path = tmp / "archive.db"
-    build_archive(db_path).close()
     port = free_port()
-    log = (tmp / "datasette.log").open("wb")
+    log = log_path.open("wb")
     proc = subprocess.Popen(serve.datasette_args(db_path, host="127.0.0.1", port=port),
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -307,9 +370,7 @@ def served(tmp_path_factory) -> Served:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "datasette did not start: " + (tmp / "datasette.log").read_text()[-3000:]
-                    ) from None
+                    raise RuntimeError("datasette did not start: " + log_path.read_text()[-3000:]) from None
                 time.sleep(0.2)
         yield Served(base, db_path)
     finally:
@@ -319,6 +380,26 @@ def served(tmp_path_factory) -> Served:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> Served:
+    """The seed archive (with an earlier version of HISTORY_SEED), served."""
+    tmp = tmp_path_factory.mktemp("served")
+    db_path = tmp / "archive.db"
+    build_archive(db_path, history=True).close()
+    with datasette_serving(db_path, tmp / "datasette.log") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def served_hostile(tmp_path_factory) -> Served:
+    """An archive holding HOSTILE beside one seed, served."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    db_path = tmp / "archive.db"
+    build_hostile_archive(db_path).close()
+    with datasette_serving(db_path, tmp / "datasette.log") as s:
+        yield s
 
 
 @pytest.fixture
@@ -336,7 +417,9 @@ HELPERS = SimpleNamespace(
     compute_checks=compute_checks, region_of=region_of, truth_failing=truth_failing,
     truth_status=truth_status, seed_url=seed_url, document=document,
     report_from_truth=report_from_truth, seed_load_args=seed_load_args,
-    extra_load_args=extra_load_args, build_archive=build_archive, table_counts=table_counts,
+    extra_load_args=extra_load_args, build_archive=build_archive, HISTORY_SEED=HISTORY_SEED,
+    HISTORY_DELTA=HISTORY_DELTA, earlier_load_args=earlier_load_args, HOSTILE=HOSTILE,
+    hostile_load_args=hostile_load_args, table_counts=table_counts,
     http_get=http_get, http_get_or_none=http_get_or_none, free_port=free_port,
 )
 
