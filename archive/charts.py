@@ -51,7 +51,10 @@ def line_chart(title: str, years: Sequence[int], series: Sequence[tuple[str, Seq
 def ranking_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> str:
     """Horizontal bars, one per agency, in the order given (pygal draws the first at the bottom)."""
     height = max(260, 80 + 26 * len(labels))
-    chart = pygal.HorizontalBar(title=title, width=900, height=height, show_legend=False, **_COMMON)
+    # pygal sizes label space for latin letters; Chinese characters are about twice as wide
+    longest = max((len(label) for label in labels), default=0)
+    chart = pygal.HorizontalBar(title=title, width=900, height=height, show_legend=False,
+                                margin_left=7 * longest, **_COMMON)
     chart.x_labels = list(labels)
     chart.add("数值", list(values))
     return _svg(chart, title)
