@@ -93,13 +93,18 @@ async def _html(datasette, request, template: str, context: dict[str, Any]) -> R
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
+async def _found(datasette, request, fn, key: str, what: str):
+    """(database name, the page's data, the download format or None); 404 when there is none."""
+    name, db = await _database(datasette, request)
+    data = await _read(datasette, db, fn, request.url_vars[key])
+    if data is None:
+        raise NotFound(f"没有编号为 {request.url_vars[key]} 的{what}")
+    return name, data, request.url_vars.get("fmt")
+
+
 async def report_page(request, datasette):
     report_id = request.url_vars["report_id"]
-    fmt = request.url_vars.get("fmt")
-    name, db = await _database(datasette, request)
-    data = await _read(datasette, db, pages.report, report_id)
-    if data is None:
-        raise NotFound(f"没有编号为 {report_id} 的报告")
+    name, data, fmt = await _found(datasette, request, pages.report, "report_id", "报告")
     if fmt:
         return _download(fmt, f"report-{report_id}", pages.REPORT_CELL_COLUMNS, pages.report_cells(data))
     path = datasette.urls.path(f"{BASE}/report/{report_id}")
@@ -121,11 +126,7 @@ async def agencies_page(request, datasette):
 
 async def agency_page(request, datasette):
     agency_id = request.url_vars["agency_id"]
-    fmt = request.url_vars.get("fmt")
-    name, db = await _database(datasette, request)
-    data = await _read(datasette, db, pages.agency, agency_id)
-    if data is None:
-        raise NotFound(f"没有编号为 {agency_id} 的机关")
+    name, data, fmt = await _found(datasette, request, pages.agency, "agency_id", "机关")
     if fmt:
         columns, rows = pages.agency_table(data)
         return _download(fmt, f"agency-{agency_id}", columns, rows)
