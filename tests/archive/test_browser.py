@@ -91,6 +91,8 @@ SHOTS = Path(os.environ.get("NIANBAO_SCREENSHOTS")
 
 def _shot(page, name, locator=None):
     SHOTS.mkdir(parents=True, exist_ok=True)
+    # the footer's query time changes on every run: hidden, so a re-run writes the same image
+    page.add_style_tag(content="footer.ft { visibility: hidden; }")
     if locator is None:
         page.screenshot(path=str(SHOTS / f"{name}.png"))
     else:
