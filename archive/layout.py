@@ -73,9 +73,9 @@ CHECK_NAMES = {
     "complete": "完整性",
 }
 STATUS_LABELS = {
-    "ok": "通过：所有校验通过",
-    "flagged": "数字矛盾：报告所印数字自相矛盾（有算术校验未通过）",
-    "incomplete": "不完整：没有校验未通过，但有单元格空白或读不出",
+    "ok": "所有校验通过",
+    "flagged": "报告所印数字自相矛盾（有算术校验未通过）",
+    "incomplete": "没有校验未通过，但有单元格空白或读不出",
 }
 
 CellKey = tuple[str, str, str]  # ("applications", row, applicant) / ("reviews", stage, outcome)
