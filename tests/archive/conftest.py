@@ -243,7 +243,7 @@ def build_archive(path: Path, *, history: bool = False):
     """The archive of the five seeds and the extra report; returns the open Database.
 
     With `history`, HISTORY_SEED is first loaded as it was earlier captured, then as it is."""
-    from nianbao.archive import load
+    from nianbao.archive import coverage, load
 
     db = load.open_archive(path)
     if history:
@@ -251,6 +251,7 @@ def build_archive(path: Path, *, history: bool = False):
     for seed in SEED_IDS:
         load.load_report(db, **seed_load_args(seed))
     load.load_report(db, **extra_load_args())
+    coverage.refresh(db)  # as `nianbao build` does
     return db
 
 
@@ -286,11 +287,12 @@ def hostile_load_args() -> dict[str, Any]:
 
 
 def build_hostile_archive(path: Path):
-    from nianbao.archive import load
+    from nianbao.archive import coverage, load
 
     db = load.open_archive(path)
     load.load_report(db, **seed_load_args(SEED_IDS[0]))
     load.load_report(db, **hostile_load_args())
+    coverage.refresh(db)
     return db
 
 

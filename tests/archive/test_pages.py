@@ -301,7 +301,8 @@ def test_comparison_ranks_agencies_with_peer_quartiles(served, h):
 
 TABLES = ["reports", "sections", "active_disclosure", "applications", "reviews", "checks", "documents",
           "agencies", "agency_names", "report_versions"]
-QUERIES = {"applications_received": {}, "refusal_share": {}, "failing_checks": {}, "missing_reports": {},
+# queries with rows on the seed archive (missing/late reports need crawls: tests/crawler)
+QUERIES = {"applications_received": {}, "refusal_share": {}, "failing_checks": {}, "coverage_by_year": {},
            "agency_trend": {"agency": "协作办"}, "key_figures": {}, "search_sections": {"q": "复议"}}
 
 
@@ -353,8 +354,8 @@ def test_chinese_interface(served):
     assert "留空 = 最新年度" in query and "<label for=\"qp1\">年度</label>" in query
     # canned queries answer with Chinese column names
     meta = served.json("/-/metadata.json")["databases"]["archive"]["queries"]
-    for name, params in QUERIES.items():
-        data = served.json(f"/archive/{name}.json", **params)
+    for name in meta:
+        data = served.json(f"/archive/{name}.json", **QUERIES.get(name, {}))
         assert all(re.search(r"[\u4e00-\u9fff]", c) for c in data["columns"]), (name, data["columns"])
         assert re.search(r"[\u4e00-\u9fff]", meta[name]["title"])
 
