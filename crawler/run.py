@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .captures import CaptureError
-from .sources import DEFAULT_SOURCES, Source, SourceError, load_sources, source_for_url
+from .sources import SourceError, resolve_sources
 from .summary import summary_line
 
 
@@ -45,18 +45,6 @@ class CrawlSummary:
             out.append(summary_line(row))
             out.extend(f"  failed: {f}" for f in row.get("failures", []))
         return out
-
-
-def resolve_sources(sources_file: str | os.PathLike[str] | None, urls: Iterable[str]) -> list[Source]:
-    """The sources to crawl: the given column URLs (described by the registry when listed
-    there), else every verified entry of the registry."""
-    urls = [u for u in urls if u]
-    if urls:
-        registry: list[Source] = []
-        if sources_file is not None or DEFAULT_SOURCES.exists():
-            registry = load_sources(sources_file)
-        return [source_for_url(u, registry) for u in urls]
-    return [s for s in load_sources(sources_file) if s.verified]
 
 
 def crawl(
@@ -102,7 +90,7 @@ def crawl(
     if errors:
         errors[0].raiseException()
     spider = crawler.spider
-    if spider is None:
+    if not isinstance(spider, PortalSpider):
         raise RuntimeError("the portal spider did not start")
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     return CrawlSummary(per_source=spider.tally.rows(), finish_reason=reason)

@@ -35,7 +35,7 @@ from .. import adapters
 from ..captures import CaptureStore, Fetched
 from ..items import Capture
 from ..links import attachment_url, date_in, date_in_url
-from ..sources import Source, SourceError, load_sources, source_for_url
+from ..sources import Source, resolve_sources
 from ..summary import Tally, summary_line
 from ..titles import is_report_title
 
@@ -106,39 +106,16 @@ class PortalSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.sources = self._resolve_sources(url, sources, source, source_objects)
+        self.sources = (
+            list(source_objects) if source_objects is not None
+            else resolve_sources(sources, (url or "").split(","), (source or "").split(","))
+        )
         self.by_id = {s.id: s for s in self.sources}
         self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
         self.tally = Tally([s.id for s in self.sources])
         self.store: CaptureStore | None = None
         self.max_list_pages = 1000
         self.recheck_all = False
-
-    @staticmethod
-    def _resolve_sources(
-        url: str | None, sources_file: str | None, only: str | None, objects: list[Source] | None
-    ) -> list[Source]:
-        if objects is not None:
-            return list(objects)
-        if url:
-            try:
-                registry = load_sources(sources_file)
-            except SourceError:
-                if sources_file:  # a registry the user named must be right
-                    raise
-                registry = []  # a bare URL needs no registry
-            return [source_for_url(u.strip(), registry) for u in url.split(",") if u.strip()]
-        registry = load_sources(sources_file)
-        if only:
-            wanted = [s.strip() for s in only.split(",")]
-            unknown = [w for w in wanted if w not in {s.id for s in registry}]
-            if unknown:
-                raise ValueError(f"unknown source id(s) {', '.join(unknown)} in {sources_file or 'registry'}")
-            return [s for s in registry if s.id in wanted]
-        skipped = [s.id for s in registry if not s.verified]
-        if skipped:
-            logger.warning("sources with unknown column addresses, not crawled: %s", ", ".join(skipped))
-        return [s for s in registry if s.verified]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -245,7 +222,7 @@ class PortalSpider(scrapy.Spider):
     def _stored(self, response: Response) -> Response | None:
         """For a 304: the stored copy of the URL as a response (None if we hold none)."""
         record = self.store.latest(response.url) if self.store else None
-        if record is None:
+        if record is None or self.store is None:
             self.tally.get(response.meta.get("source_id")).failures.append(
                 f"{response.url}: 304 Not Modified but no earlier capture to re-read"
             )
@@ -319,16 +296,17 @@ class PortalSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): count it for its source."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-        elif failure.check(IgnoreRequest):
+        error = failure.value
+        if isinstance(error, HttpError):
+            reason = f"HTTP {error.response.status}"
+        elif isinstance(error, IgnoreRequest):
             # robots.txt or an offsite link: a rule we follow on purpose, not a failure.
-            logger.info("not fetched (%s): %s", failure.value, request.url)
+            logger.info("not fetched (%s): %s", error, request.url)
             if request.meta.get("report_url") == request.url:
                 self.tally.get(request.meta.get("source_id")).reports.discard(request.url)
             return
         else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+            reason = f"{type(error).__name__}: {failure.getErrorMessage()}"
         logger.warning("failed %s: %s", request.url, reason)
         self.tally.get(request.meta.get("source_id")).failures.append(f"{request.url}: {reason}")
 

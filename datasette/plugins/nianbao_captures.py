@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
-
-from datasette import hookimpl
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ROUTE = "/-/nianbao/capture/"
