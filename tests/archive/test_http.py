@@ -335,7 +335,8 @@ def test_serve_runs_in_process_and_stops_on_sigterm(served, h, tmp_path):
     import time
 
     port = h.free_port()
-    code = f"from nianbao.archive.serve import serve; serve({str(served.db_path)!r}, host='127.0.0.1', port={port})"
+    code = (f"from nianbao.archive.serve import serve; "
+            f"serve({str(served.db_path)!r}, host='127.0.0.1', port={port})")
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     proc = subprocess.Popen([sys.executable, "-c", code], **quiet)
     try:
