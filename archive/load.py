@@ -52,7 +52,8 @@ class LoadResult:
 
 
 def open_archive(path: str | Path) -> Database:
-    """Open (creating or migrating as needed) the archive at `path`."""
+    """Open (creating it and its directory, or migrating, as needed) the archive at `path`."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
