@@ -44,6 +44,7 @@ def _other_database(path) -> None:
         [{"id": 1, "body": "hello world"}, {"id": 2, "body": "goodbye moon"},
          {"id": 3, "body": "hello again"}], pk="id")
     db["notes"].enable_fts(["body"], tokenize="porter")
+    db["documents"].insert({"id": 1, "sha256": "ab" * 32}, pk="id")  # our column names, not ours
     db.close()
 
 
@@ -88,10 +89,15 @@ def two_databases(h, tmp_path):
         log.close()
 
 
-def test_search_plugin_leaves_other_databases_fts_alone(h, two_databases):
+def test_plugins_leave_other_databases_alone(h, two_databases):
     base, tmp = two_databases
     assert _search(h, base, "/other/notes.json", "hello") == {1, 3}
     assert _search(h, base, "/other/notes.json", "moon") == {2}
+    status, _, page = h.http_get(base + "/other/documents")
+    assert status == 200 and "ab" * 32 in page.decode() and "/-/nianbao/capture/" not in page.decode()
+    report_sha = sqlite3.connect(tmp / "archive.db").execute("select sha256 from reports").fetchone()[0]
+    status, _, page = h.http_get(base + "/archive/reports")
+    assert f'href="/-/nianbao/capture/{report_sha}"' in page.decode()
     like = {i for (i,) in sqlite3.connect(tmp / "archive.db").execute(
         "select id from sections where text like '%复议%'")}
     assert like and _search(h, base, "/archive/sections.json", "复议") == like
