@@ -15,15 +15,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import sysconfig
-import urllib.parse
 from pathlib import Path
 
 import pytest
-from e2e_support import REPO, free_port, get_json, wait_http
+from e2e_support import REPO, assert_search_equals_like, free_port, get_json, stop, wait_http
 
 pytestmark = pytest.mark.slow
 
@@ -135,22 +133,12 @@ def test_installed_demo_then_serve_search_equals_like(venv, tmp_path):
     try:
         base = f"http://127.0.0.1:{port}"
         wait_http(base + "/archive.json", timeout=120)
-        term = "复议"
-        hits = get_json(f"{base}/archive/sections.json?_search={urllib.parse.quote(term)}"
-                        "&_shape=array&_size=max")
-        like = {i for (i,) in sqlite3.connect(db).execute(
-            "select id from sections where text like ?", [f"%{term}%"])}
-        assert like, "the demo archive has sections mentioning 复议"
-        assert {r["id"] for r in hits} == like
+        assert_search_equals_like(base, db, "复议")
         plugins = get_json(base + "/-/plugins.json")
         assert sorted(h for p in plugins for h in p["hooks"]) == [
             "prepare_connection", "register_output_renderer", "register_routes", "render_cell"]
         meta = get_json(base + "/-/metadata.json")
         assert "archive" in meta["databases"], "the shipped metadata.yaml is served"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()

@@ -23,12 +23,11 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import urllib.parse
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from e2e_support import REPO, free_port, get_json, wait_http
+from e2e_support import REPO, assert_search_equals_like, free_port, stop, wait_http
 
 from nianbao.resources import sample_portal_dir
 
@@ -105,15 +104,6 @@ def _argv(command: str, portal: str) -> list[str]:
     return argv
 
 
-def _check_search_equals_like(base: str, db: Path) -> None:
-    term = "复议"
-    rows = get_json(f"{base}/archive/sections.json?_search={urllib.parse.quote(term)}"
-                    "&_shape=array&_size=max")
-    like = {i for (i,) in sqlite3.connect(db).execute(
-        "select id from sections where text like ?", [f"%{term}%"])}
-    assert like and {r["id"] for r in rows} == like
-
-
 def test_readme_commands_run_as_written(checkout_like, portal, tmp_path):
     commands = readme_commands()
     assert len(commands) >= 7, commands
@@ -128,10 +118,9 @@ def test_readme_commands_run_as_written(checkout_like, portal, tmp_path):
                                     stderr=subprocess.STDOUT)
             try:
                 wait_http(f"http://127.0.0.1:{port}/archive.json", timeout=120)
-                _check_search_equals_like(f"http://127.0.0.1:{port}", db)
+                assert_search_equals_like(f"http://127.0.0.1:{port}", db)
             finally:
-                proc.terminate()
-                proc.wait(timeout=15)
+                stop(proc)
                 log.close()
             continue
         p = subprocess.run(argv, cwd=checkout_like, capture_output=True, text=True, timeout=600)
