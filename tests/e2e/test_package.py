@@ -69,6 +69,10 @@ def venv(built, tmp_path_factory) -> Path:
     p = _run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
               "--no-cache-dir", built["wheel"]], cwd=root)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    # (pip's own notes about this machine's package indexes are not ours)
+    ours = [line for line in (p.stdout + p.stderr).splitlines()
+            if "warn" in line.lower() and "Location 'file:" not in line]
+    assert not ours, "installing the wheel warned:\n" + "\n".join(ours)
     purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                    cwd=root).stdout.strip()
     (Path(purelib) / "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
