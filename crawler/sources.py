@@ -11,7 +11,6 @@ stop the crawl with a message naming the file and entry, not crawl the wrong thi
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterable
@@ -25,8 +24,6 @@ from urllib.parse import urlsplit
 import yaml
 
 from .adapters import ADAPTERS
-
-logger = logging.getLogger(__name__)
 
 # The registry shipped with the package (crawler/sources.yaml in a checkout).
 DEFAULT_SOURCES = files(__package__).joinpath("sources.yaml")
@@ -180,7 +177,7 @@ def resolve_sources(
       one (a broken default registry is ignored: a bare URL needs none, but a registry
       file the user named must be right);
     - else the registry's entries named by `ids` (SourceError for an unknown id);
-    - else every verified entry (the unverified ones are logged as not crawled).
+    - else every verified entry (`skipped_sources` names the others, for the summary).
     """
     wanted_urls = [u.strip() for u in urls if u and u.strip()]
     if wanted_urls:
@@ -200,7 +197,14 @@ def resolve_sources(
                 f"{sources_file or DEFAULT_SOURCES}: unknown source id(s) {', '.join(unknown)}"
             )
         return [s for s in registry if s.id in wanted_ids]
-    skipped = [s.id for s in registry if not s.verified]
-    if skipped:
-        logger.warning("sources with unknown column addresses, not crawled: %s", ", ".join(skipped))
     return [s for s in registry if s.verified]
+
+
+def skipped_sources(
+    sources_file: str | os.PathLike[str] | None = None, urls: Iterable[str] = (), ids: Iterable[str] = ()
+) -> list[Source]:
+    """The registry entries that `resolve_sources` leaves out of a registry crawl (not
+    verified: the column's address is unknown), so that the crawl can say so."""
+    if any(u and u.strip() for u in urls) or any(i and i.strip() for i in ids):
+        return []
+    return [s for s in load_sources(sources_file) if not s.verified]

@@ -138,12 +138,15 @@ def test_canned_failing_checks(served, h):
 
 
 def test_canned_missing_reports(served, h):
+    """Reports loaded without any crawl: an agency's absent year is "not crawled", never missing."""
     seen = defaultdict(set)
     for t in truths(h):
-        seen[t["agency"]].add(t["year"])
+        seen[t["agency"].replace(" ", "")].add(t["year"])
     seen[h.EXTRA["agency"]].add(h.EXTRA["year"])
     for year in sorted({y for ys in seen.values() for y in ys}):
-        rows = served.rows("/archive/missing_reports.json", year=year)
+        assert served.rows("/archive/missing_reports.json", year=year) == []
+        assert served.rows("/archive/missing_for_year.json", year=year) == []
+        rows = served.rows("/archive/coverage_by_year.json", year=year, status="not_crawled")
         assert {r["agency"] for r in rows} == {a for a, ys in seen.items() if year not in ys}, year
 
 
@@ -286,7 +289,8 @@ def test_read_only_and_time_limited(served):
     plugins = served.json("/-/plugins.json")
     assert {p["name"] for p in plugins} == {"nianbao"}
     assert sorted(sorted(p["hooks"]) for p in plugins) == [
-        ["prepare_connection"], ["register_output_renderer"], ["register_routes", "render_cell"],
+        ["prepare_connection"], ["register_output_renderer"], ["register_routes"],
+        ["register_routes", "render_cell"],
     ]
 
 
@@ -361,3 +365,12 @@ def test_excel_csv_of_a_canned_query(served):
     got = csv_rows(body)
     assert [r["report_id"] for r in got] == [r["report_id"] for r in rows]
     assert [r["received"] for r in got] == ["" if r["received"] is None else str(r["received"]) for r in rows]
+
+
+def test_coverage_page_escapes_what_it_is_given(served, h):
+    status, _, body = served.get("/-/nianbao/coverage", q=h.XSS)
+    assert status == 200
+    assert h.XSS.encode() not in body and b"&lt;script&gt;" in body
+    status, _, body = served.get("/-/nianbao/coverage")
+    page = body.decode("utf-8")
+    assert status == 200 and h.EXTRA["agency"] in page and 'data-status="on_time"' in page

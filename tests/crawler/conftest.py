@@ -418,6 +418,11 @@ def last_crawl(data: Path) -> dict[str, Any]:
     return json.loads((data / "captures" / "last_crawl.json").read_text(encoding="utf-8"))
 
 
+def crawl_log(data: Path) -> str:
+    """Everything the crawls into `data` logged (Scrapy's messages go to data/logs/, not the console)."""
+    return "".join(p.read_text(encoding="utf-8") for p in sorted((data / "logs").glob("*.log")))
+
+
 def wait_until(pred, timeout: float = 10.0) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:

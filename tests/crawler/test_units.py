@@ -268,10 +268,10 @@ def test_half_written_last_line_is_ignored_then_repaired(tmp_path):
 
 
 def test_summary_ok():
-    row = {"source_id": "s", "pages": 1, "reports_found": 2, "new": 2, "changed": 0, "unchanged": 0,
-           "failed": 0, "failures": []}
+    row = {"source_id": "s", "pages": 1, "reports_found": 2, "reports_new": 2, "reports_changed": 0,
+           "reports_unchanged": 0, "reports_failed": 0, "failed": 0, "failures": []}
     assert CrawlSummary([row]).ok
     assert not CrawlSummary([row, {**row, "source_id": "t", "reports_found": 0}]).ok
     assert not CrawlSummary([]).ok
     assert CrawlSummary([row]).lines() == ["crawl s: 1 pages, 2 reports found, 2 new, 0 changed, "
-                                           "0 unchanged, 0 failed"]
+                                           "0 unchanged, 0 failed — ok", "crawl: 1 source(s): 1 ok"]

@@ -52,7 +52,8 @@ def truth(seed: str) -> dict:
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO, **kw)
+    kw.setdefault("cwd", REPO)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
 
 
 def stop(proc: subprocess.Popen) -> None:
