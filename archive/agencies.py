@@ -184,10 +184,10 @@ def create_tables(db: Database) -> None:
         "CREATE TABLE IF NOT EXISTS agency_names (key TEXT PRIMARY KEY, name TEXT NOT NULL, "
         "agency_id TEXT NOT NULL REFERENCES agencies(id), sources TEXT NOT NULL)"
     )
-    db["agency_names"].create_index(["agency_id"], if_not_exists=True)
+    db.table("agency_names").create_index(["agency_id"], if_not_exists=True)
     if "agency_id" not in db["reports"].columns_dict:
-        db["reports"].add_column("agency_id", str)
-    db["reports"].create_index(["agency_id"], if_not_exists=True)
+        db.table("reports").add_column("agency_id", str)
+    db.table("reports").create_index(["agency_id"], if_not_exists=True)
     db.execute(
         "CREATE VIEW IF NOT EXISTS agency_aliases AS SELECT n.name AS name, a.name AS canonical, "
         "a.id AS agency_id, n.sources AS sources FROM agency_names n JOIN agencies a ON a.id = n.agency_id"

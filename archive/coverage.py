@@ -119,9 +119,9 @@ def refresh(db: Database) -> int:
             reports[(name, r["year"])] = r
     for sids in agency_sources.values():
         for sid in list(sids):
-            s = sources.get(sid)
-            if s and s.get("agencies"):
-                sids |= groups[(s["agencies"], s.get("region"))]
+            src = sources.get(sid)
+            if src and src.get("agencies"):
+                sids |= groups[(src["agencies"], src.get("region"))]
 
     # Per source: the runs that read its lists, with the years they name and whether complete.
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -178,7 +178,7 @@ def refresh(db: Database) -> int:
     with db.atomic():
         db.execute("DELETE FROM coverage")
         if rows:
-            db["coverage"].insert_all(rows, pk=("agency", "year"))
+            db.table("coverage").insert_all(rows, pk=("agency", "year"))
     return len(rows)
 
 

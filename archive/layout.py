@@ -12,7 +12,7 @@ highlighted. Pure data and functions: no SQL, no HTML.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,9 +149,10 @@ def _fmt(value: Any) -> str:
 
 def _sum(values: Mapping[CellKey, Any], cells: list[CellKey]) -> float | int | None:
     parts = [values.get(c) for c in cells]
-    if not parts or any(p is None for p in parts):
-        return None
-    return sum(parts)
+    known = [p for p in parts if p is not None]
+    if not parts or len(known) < len(parts):
+        return None  # a sum over a blank cell is a number the report does not print
+    return sum(known)
 
 
 def _outcome_rows(values: Mapping[CellKey, Any], column: str) -> list[str]:
@@ -195,7 +196,7 @@ def equation(check: str, named: CellKey, values: Mapping[CellKey, Any]) -> Equat
     return eq
 
 
-def explain(checks: list[Mapping[str, Any]], values: Mapping[CellKey, Any]) -> list[dict[str, Any]]:
+def explain(checks: Sequence[Mapping[str, Any]], values: Mapping[CellKey, Any]) -> list[dict[str, Any]]:
     """For each failing check, its equations (``as_dict``) or, for ``complete``, the blank cells.
 
     Returns [{"name", "label", "equations": [...], "blank": [cell keys], "text": [...]}].
@@ -235,7 +236,7 @@ def equations_json_for_check(check: Mapping[str, Any], values: Mapping[CellKey, 
              "cells": item["blank"], "named": None} for t in item["text"]]
 
 
-def values_of(cells: dict[str, list[Mapping[str, Any]]]) -> dict[CellKey, Any]:
+def values_of(cells: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[CellKey, Any]:
     """{cell key: printed value} from the archive's cell rows of applications and reviews."""
     values: dict[CellKey, Any] = {}
     for c in cells.get("applications", []):

@@ -12,6 +12,7 @@ import json
 import sqlite3
 import statistics
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +21,7 @@ from . import figures, layout, versions
 Row = dict[str, Any]
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: list[Any] | dict[str, Any] = ()) -> list[Row]:
+def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[Row]:
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -36,7 +36,7 @@ def create_tables(db: Database) -> None:
         "REFERENCES reports(id), version INTEGER NOT NULL, digest TEXT, fetched_at TEXT, sha256 TEXT, "
         "url TEXT, title TEXT, status TEXT, cells TEXT)"
     )
-    db["report_versions"].create_index(["report_id", "version"], unique=True, if_not_exists=True)
+    db.table("report_versions").create_index(["report_id", "version"], unique=True, if_not_exists=True)
     db.execute(
         "INSERT INTO report_versions (report_id, version, digest, fetched_at, sha256, url, title, status) "
         "SELECT id, 1, digest, fetched_at, sha256, url, title, status FROM reports r "

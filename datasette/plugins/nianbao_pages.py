@@ -23,17 +23,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from datasette import hookimpl
 from datasette.utils import sqlite_timelimit
 from datasette.utils.asgi import Forbidden, NotFound, Response
 from markupsafe import Markup, escape
 
-from datasette import hookimpl
-
 try:
-    from nianbao.archive import charts, export, figures, layout, pages
+    from nianbao.archive import charts, export, figures, layout, pages, search
 except ImportError:  # served from a checkout that is not installed: use the repository's copy
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from nianbao.archive import charts, export, figures, layout, pages
+    from nianbao.archive import charts, export, figures, layout, pages, search
 
 BASE = "/-/nianbao"
 FORMATS = ("csvbom", "csv", "xlsx")
@@ -41,10 +40,18 @@ _FMT = r"(?:\.(?P<fmt>csvbom|csv|xlsx))?$"
 REPORT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
+async def _is_archive(datasette, name: str) -> bool:
+    """True for a nianbao archive (installed as an entry point, the plugin sees every database)."""
+    db = datasette.databases.get(name)
+    if name == "_internal" or db is None:
+        return False
+    return await db.table_exists("report_versions") and await db.execute_fn(search.is_bigram_archive)
+
+
 async def _database(datasette, request):
-    """The archive database (the one holding `reports` and `agencies`) the actor may view."""
+    """The archive database the actor may view."""
     for name, db in datasette.databases.items():
-        if name == "_internal" or not await db.table_exists("agencies"):
+        if not await _is_archive(datasette, name):
             continue
         if not await datasette.permission_allowed(request.actor, "view-database", name, default=True):
             raise Forbidden("你没有查看该数据库的权限")
@@ -192,7 +199,19 @@ REPORT_COLUMNS = {"report_id", "报告编号"}
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Every report id in a table or query links to the report page; agencies to theirs."""
+    """In an archive, every report id links to the report page, agencies to theirs."""
+    if column not in (*REPORT_COLUMNS, "title", "agency", "机关", "status", "状态"):
+        return None
+
+    async def render():
+        if not await _is_archive(datasette, database):
+            return None
+        return _rendered(row, value, column, table, datasette)
+
+    return render()
+
+
+def _rendered(row, value, column, table, datasette):
     if column in REPORT_COLUMNS or (table == "reports" and column == "title"):
         rid = value
         label = value

@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import Response
-
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 
 try:
     from nianbao.archive import export

@@ -326,17 +326,15 @@ def test_read_only_and_time_limited(served):
     status, _, body = served.get("/archive.json", sql=slow)
     assert status >= 400 and b"too long" in body
     assert len(served.rows("/archive/reports.json")) == 6
-    # no plugin that writes: only ours, with the hooks we know
-    hooks = {p["name"]: set(p["hooks"]) for p in served.json("/-/plugins.json")}
-    assert hooks == {
-        "nianbao_captures.py": {"register_routes", "render_cell"},
-        "nianbao_coverage.py": {"register_routes"},
-        "nianbao_csv.py": {"register_output_renderer"},
-        "nianbao_search.py": {"prepare_connection"},
-        "nianbao_pages.py": {"register_routes", "render_cell"},
-        "nianbao_xlsx.py": {"register_output_renderer"},
-        "nianbao_i18n.py": {"prepare_jinja2_environment"},
-    }
+    # no plugin that writes: only ours (installed entry points, named after the nianbao
+    # distribution by Datasette), with the hooks we know
+    plugins = served.json("/-/plugins.json")
+    assert {p["name"] for p in plugins} == {"nianbao"}
+    assert sorted(sorted(p["hooks"]) for p in plugins) == [
+        ["prepare_connection"], ["prepare_jinja2_environment"], ["register_output_renderer"],
+        ["register_output_renderer"], ["register_routes"], ["register_routes", "render_cell"],
+        ["register_routes", "render_cell"],
+    ]
 
 
 def test_metadata_describes_the_archive_in_chinese(served):
@@ -352,7 +350,9 @@ def test_metadata_describes_the_archive_in_chinese(served):
 def test_datasette_args_are_read_only_and_use_our_configuration(tmp_path):
     args = serve.datasette_args(tmp_path / "archive.db", host="127.0.0.1", port=8123)
     assert args[args.index("-i") + 1] == str((tmp_path / "archive.db").resolve())
-    assert "--metadata" in args and args[args.index("--plugins-dir") + 1].endswith("datasette/plugins")
+    metadata = Path(args[args.index("--metadata") + 1])
+    assert metadata.name == "metadata.yaml" and metadata.is_file()
+    assert "--plugins-dir" not in args, "the plugins are installed entry points"
     assert args[args.index("--port"):args.index("--port") + 2] == ["--port", "8123"]
     other = tmp_path / "mine.db"
     other.touch()
@@ -382,7 +382,8 @@ def test_serve_runs_in_process_and_stops_on_sigterm(served, h, tmp_path):
     import time
 
     port = h.free_port()
-    code = f"from archive.serve import serve; serve({str(served.db_path)!r}, host='127.0.0.1', port={port})"
+    code = (f"from nianbao.archive.serve import serve; "
+            f"serve({str(served.db_path)!r}, host='127.0.0.1', port={port})")
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     proc = subprocess.Popen([sys.executable, "-c", code], **quiet)
     try:
