@@ -4,5 +4,11 @@
 - load.py:   open_archive, load_reports (many reports per transaction, each whole or not
              at all), load_report (a batch of one), known_sha256.
 - search.py: substring search of Chinese text as FTS5 phrases of character bigrams.
-- serve.py:  datasette_args / serve, with the repository's datasette/ configuration.
+- serve.py:  datasette_args / serve, with the datasette/ configuration shipped as nianbao/site.
+- agencies.py: one canonical name per agency, its aliases; canonical(db, name).
+- versions.py: every reading of a report (report_versions) and the cells that changed.
+- layout.py: the template tables as printed and failing checks told in Chinese (no SQL).
+- figures.py: the key figures view (report_figures) that pages and queries share.
+- pages.py, charts.py, export.py: read-only data of the report/agency/comparison pages,
+  their SVG charts (pygal), and formula-safe CSV/xlsx downloads.
 """

@@ -19,15 +19,15 @@ import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, report_status
-from . import schema
+from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
+from . import agencies, layout, schema, versions
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CELL_TABLES = ("active_disclosure", "applications", "reviews")
@@ -54,7 +54,8 @@ class LoadResult:
 
 
 def open_archive(path: str | Path) -> Database:
-    """Open (creating or migrating as needed) the archive at `path`."""
+    """Open (creating it and its directory, or migrating, as needed) the archive at `path`."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
@@ -85,23 +86,31 @@ def _number(value: Any, where: str, source: str) -> int | float | None:
     return value
 
 
-def _check_documents(documents: list[dict[str, Any]], source: str) -> None:
-    if not documents:
+def _check_documents(documents: Sequence[object], source: str) -> list[LoadDocument]:
+    """The documents validated as nianbao.contract.LoadDocument (fields and types), with a
+    sha256 of 64 hex digits that their content, when given, really has."""
+    if not isinstance(documents, list | tuple) or not documents:
         raise LoadError(source, "no captured document given for the report")
+    checked: list[LoadDocument] = []
     for doc in documents:
-        name = doc.get("url") or source
-        if not doc.get("url"):
+        url = doc.get("url") if isinstance(doc, dict) else None
+        if not url:
             raise LoadError(source, "a document has no url")
-        sha = doc.get("sha256") or ""
+        name = str(url)
+        try:
+            valid = validate(LoadDocument, doc, name)
+        except RecordError as exc:
+            raise LoadError(name, exc.problem) from None
+        sha = valid["sha256"]
         if not _SHA256.match(sha):
             raise LoadError(name, f"sha256 {sha!r} is not 64 lowercase hex digits")
-        content = doc.get("content")
+        content = valid["content"]
         if content is not None:
-            if not isinstance(content, bytes | bytearray | memoryview):
-                raise LoadError(name, f"content is {type(content).__name__}, not bytes")
-            actual = hashlib.sha256(bytes(content)).hexdigest()
+            actual = hashlib.sha256(content).hexdigest()
             if actual != sha:
                 raise LoadError(name, f"content has sha256 {actual}, not the declared {sha}")
+        checked.append(valid)
+    return checked
 
 
 def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
@@ -158,7 +167,7 @@ def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _main_document(report: dict[str, Any], documents: list[dict[str, Any]]) -> dict[str, Any]:
+def _main_document(report: dict[str, Any], documents: list[LoadDocument]) -> LoadDocument:
     """The document the report was parsed from (its `source`), else the page, else the first."""
     for doc in documents:
         if doc["url"] == report.get("source"):
@@ -172,7 +181,7 @@ class LoadItem:
 
     report: dict[str, Any]
     url: str
-    documents: list[dict[str, Any]]
+    documents: Sequence[LoadDocument]
     published: str | None = None
     source: dict[str, Any] | None = None
 
@@ -187,7 +196,8 @@ class _Prepared:
     sections: list[dict[str, Any]]
     cells: dict[str, list[dict[str, Any]]]
     checks: list[dict[str, Any]]
-    documents: list[dict[str, Any]]
+    documents: list[LoadDocument]
+    agency: agencies.Resolution
 
 
 def load_report(
@@ -195,7 +205,7 @@ def load_report(
     report: dict[str, Any],
     *,
     url: str,
-    documents: list[dict[str, Any]],
+    documents: Sequence[LoadDocument],
     published: str | None = None,
     source: dict[str, Any] | None = None,
 ) -> LoadResult:
@@ -226,15 +236,19 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
     with db.atomic():
         for item in items:
             try:
-                results.append(_load_one(db, _prepare(item), index))
+                results.append(_load_one(db, _prepare(db, item), index))
             except LoadError as exc:
                 results.append(exc)
         index.flush(db)
     return results
 
 
-def _prepare(item: LoadItem) -> _Prepared:
-    """Validate one report and turn it into rows; raises LoadError, never writes."""
+def _prepare(db: Database, item: LoadItem) -> _Prepared:
+    """Validate one report and turn it into rows; raises LoadError, never writes.
+
+    Called for each report just before it is written: its agency is resolved against the
+    names the archive holds by then, the batch's earlier reports included.
+    """
     report, url, documents = item.report, item.url, item.documents
     if not isinstance(report, dict):
         raise LoadError(url or "report", f"report is {type(report).__name__}, not a dict")
@@ -246,10 +260,11 @@ def _prepare(item: LoadItem) -> _Prepared:
     year = report.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise LoadError(name, f"year {year!r} is not an integer")
-    _check_documents(documents, name)
+    docs = _check_documents(documents, name)
     source = item.source or {}
 
-    agency = report.get("agency") or source.get("agency")
+    who = agencies.resolve(db, report, source)  # one name per agency, whatever the route
+    agency = who.canonical
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
     sections = []
@@ -269,11 +284,11 @@ def _prepare(item: LoadItem) -> _Prepared:
         }
         for c in report.get("checks") or []
     ]
-    main = _main_document(report, documents)
+    main = _main_document(report, docs)
     text = report.get("text")
     if text is None:
         text = "\n\n".join(s["text"] or "" for s in sections)
-    record = {
+    record: dict[str, Any] = {
         "id": report_id,
         "agency": agency,
         "year": year,
@@ -300,12 +315,15 @@ def _prepare(item: LoadItem) -> _Prepared:
         "record": {k: v for k, v in record.items() if k != "fetched_at"},
         "sections": sections, "cells": cells, "checks": checks,
     })
-    return _Prepared(name, report_id, record, sections, cells, checks, documents)
+    record["agency_id"] = who.agency_id
+    layout.add_equations(checks, cells)
+    return _Prepared(name, report_id, record, sections, cells, checks, docs, who)
 
 
 _REPORT_COLUMNS = (
     "id", "agency", "year", "title", "template", "url", "published", "fetched_at", "sha256",
     "status", "region", "level", "source_id", "script", "kind", "flags", "text", "source", "digest",
+    "agency_id",
 )
 # An upsert that keeps the row's rowid (the search index is keyed on it).
 _UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}".format(
@@ -313,9 +331,9 @@ _UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE
     ", ".join("?" for _ in _REPORT_COLUMNS),
     ", ".join(f"{c} = excluded.{c}" for c in _REPORT_COLUMNS if c != "id"),
 )
-# seq first (_insert numbers the rows), then the stored columns (not the generated label)
+# id first (_insert numbers the rows), then the stored columns (not the generated label)
 _STORED_CELL_COLUMNS = {
-    table: ["seq", *(c for c, decl in columns if "GENERATED" not in decl and c != "seq")]
+    table: ["id", *(c for c, decl in columns if "GENERATED" not in decl and c != "id")]
     for table, columns in schema.CELL_COLUMNS.items()
 }
 
@@ -343,8 +361,10 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
     try:
         with db.atomic():
             if old is not None:
+                versions.snapshot(db, report_id, record["digest"])
                 mine.remove(old[0], old[1], old[2], old[3], _delete_report_rows(db, report_id))
             conn.execute(_UPSERT_REPORT, [record[c] for c in _REPORT_COLUMNS])
+            agencies.record(db, p.agency, report_id)
             for stale_id in stale:
                 _supersede(db, stale_id, report_id, mine)
             if stale:  # the superseded report's captures are this report's now
@@ -365,6 +385,7 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
             for table in _CELL_TABLES:
                 _insert(db, table, p.cells[table], columns=_STORED_CELL_COLUMNS[table], numbered=True)
             _insert(db, "checks", p.checks)
+            versions.record(db, report_id, record)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
         # rolled back to the savepoint; the value itself is the problem, so name the report
         raise LoadError(p.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
@@ -372,7 +393,7 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
 
 
-def _new_documents(db: Database, report_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) -> list[LoadDocument]:
     have = {
         (u, s) for u, s in db.execute(
             "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]
@@ -389,6 +410,7 @@ def _new_documents(db: Database, report_id: str, documents: list[dict[str, Any]]
 
 def _supersede(db: Database, stale_id: str, report_id: str, index: schema.SearchIndexWrites) -> None:
     """Move a superseded report's captures to `report_id` and delete the rest of it."""
+    versions.supersede(db, stale_id, report_id)
     have = {
         (u, s) for u, s in db.execute(
             "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]
@@ -409,7 +431,7 @@ def _supersede(db: Database, stale_id: str, report_id: str, index: schema.Search
     db.execute("DELETE FROM reports WHERE id = ?", [stale_id])
 
 
-def _write_documents(db: Database, report_id: str, docs: list[dict[str, Any]]) -> None:
+def _write_documents(db: Database, report_id: str, docs: list[LoadDocument]) -> None:
     blobs = {}
     rows = []
     for doc in docs:
@@ -444,7 +466,7 @@ def _insert(
 ) -> None:
     """Plain executemany: the rows of one table share their keys, the schema is known.
 
-    `numbered`: the first of `columns` is `seq`, each row's place in `rows` (cell tables).
+    `numbered`: the first of `columns` is `id`, each row's place in `rows` (cell tables).
     """
     if not rows:
         return

@@ -1,4 +1,4 @@
-"""Make Datasette's standard ``?_search=`` find Chinese substrings of any length, and count fast.
+"""Make Datasette's standard ``?_search=`` find Chinese substrings of any length, and fast.
 
 Datasette 0.65 turns ``?_search=TERM`` into
 ``rowid in (select rowid from <fts_table> where <fts_table> match escape_fts(:search))``
@@ -8,6 +8,10 @@ Our archive's FTS tables hold character bigrams as hex tokens (archive/search.py
 register our own ``escape_fts`` that turns the term into the matching bigram phrase. The
 hook is ``trylast`` so that it runs after Datasette's and the last registration wins.
 The search box, the URLs and the .json/.csv variants therefore stay Datasette's own.
+
+Installed through the ``datasette`` entry point, this plugin loads in every Datasette of
+the environment: it replaces ``escape_fts`` only on connections to a nianbao archive
+(``is_bigram_archive``), and leaves other databases' full-text search as Datasette made it.
 
 Counting and paging. Above the rows, Datasette counts them with
 ``select count(*) from <table> where <pk> in (select rowid from <fts_table> where … match …)``:
@@ -19,8 +23,9 @@ per row of their table (archive/load.py keeps them in step) and list rows in row
 so the index alone knows the count (``select count(*) from <fts_table> where … match …``)
 and the first rows of a page (the inner query gets the page's ``order by rowid limit``
 and its ``rowid > :p`` of ``_next``). Datasette 0.65 has no hook for either statement, so
-at ``startup`` this plugin wraps ``execute`` of each database and rewrites those two
-statements, exactly as Datasette words them, and only for a table whose metadata names
+at ``startup`` this plugin wraps ``execute`` of each nianbao archive (``is_bigram_archive``)
+and rewrites those two statements, exactly as Datasette words them, and only for a table
+whose metadata names
 its FTS table (``fts_table``/``fts_pk``) with a key that is the table's rowid: the same
 numbers and rows, read from the index. Any other SQL passes through untouched; should a
 later Datasette word them differently, nothing matches and the page is slower, never wrong.
@@ -29,17 +34,19 @@ later Datasette word them differently, nothing matches and the page is slower, n
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
+import sqlite3
 from typing import Any
 
 from datasette import hookimpl
 
-try:
-    from nianbao.archive.search import match_query
-except ImportError:  # served from a checkout that is not installed: use the repository's copy
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from nianbao.archive.search import match_query
+from nianbao.archive.search import is_bigram_archive, match_query
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    if is_bigram_archive(conn):
+        conn.create_function("escape_fts", 1, match_query, deterministic=True)
+
 
 _NAME = r"\[?([A-Za-z_][A-Za-z0-9_]*)\]?"
 # The count Datasette 0.65 writes for ?_search= (and ?_search_<column>=) on a table
@@ -48,11 +55,6 @@ SEARCH_COUNT = re.compile(
     rf"select count\(\*\) from {_NAME} where {_NAME} in "
     rf"\(select rowid from {_NAME} where {_NAME} match escape_fts\(:(search(?:_\d+)?)\)\) ?"
 )
-
-
-@hookimpl(trylast=True)
-def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, match_query, deterministic=True)
 
 
 def count_from_index(sql: str, fts_of: dict[str, tuple[str, str]]) -> str | None:
@@ -137,7 +139,7 @@ def startup(datasette):
     async def install():
         for name, db in datasette.databases.items():
             fts_of = _fts_tables(datasette, name)
-            if fts_of:
+            if fts_of and await db.execute_fn(is_bigram_archive):
                 _search_from_index(db, fts_of, await _rowid_keyed(db, fts_of))
 
     return install

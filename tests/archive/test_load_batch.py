@@ -175,7 +175,7 @@ def test_cells_keep_the_printed_order_and_the_row_label_is_the_templates(tmp_pat
     rid = load.load_report(db, **args).report_id
     for table, keys in (("applications", ("row", "applicant")), ("reviews", ("stage", "outcome")),
                         ("active_disclosure", ("article", "item", "metric"))):
-        got = db.execute(f"select {', '.join(keys)}, value from [{table}] where report_id = ? order by seq",
+        got = db.execute(f"select {', '.join(keys)}, value from [{table}] where report_id = ? order by id",
                          [rid]).fetchall()
         assert got == [(*(str(c[k]) for k in keys), c["value"]) for c in args["report"][table]]
     labels = dict(db.execute("select distinct row, row_label from applications").fetchall())

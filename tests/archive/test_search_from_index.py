@@ -9,7 +9,7 @@ real Datasette in this process (its own SQL trace shows what ran), against LIKE 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import importlib
 import json
 import sqlite3
 import urllib.parse
@@ -17,15 +17,11 @@ import urllib.parse
 import pytest
 import yaml
 
-from nianbao.archive import serve
+from nianbao.resources import site_dir
 
 
 def plugin():
-    spec = importlib.util.spec_from_file_location(
-        "nianbao_search", serve.CONFIG_DIR / "plugins" / "nianbao_search.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("nianbao.site.plugins.nianbao_search")
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +31,9 @@ def traced(tmp_path_factory, h):
 
     path = tmp_path_factory.mktemp("count") / "archive.db"
     h.build_archive(path).close()
-    metadata = yaml.safe_load((serve.CONFIG_DIR / "metadata.yaml").read_text(encoding="utf-8"))
-    ds = Datasette([], immutables=[str(path)], metadata=metadata,
-                   plugins_dir=str(serve.CONFIG_DIR / "plugins"), settings={"trace_debug": True})
+    metadata = yaml.safe_load((site_dir() / "metadata.yaml").read_text(encoding="utf-8"))
+    # the plugins are installed with nianbao: Datasette loads them through its entry point
+    ds = Datasette([], immutables=[str(path)], metadata=metadata, settings={"trace_debug": True})
 
     async def get(url: str):
         await ds.invoke_startup()
