@@ -10,6 +10,7 @@ capture store and in the archive's documents table is not touched, so nothing is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import mimetypes
 from collections import OrderedDict
@@ -145,8 +146,9 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
         ]
         source = {k: first.get(k) for k in ("source_id", "agency", "region", "level")}
         published = report.get("published") or first.get("published")
+        shas = {r["sha256"] for r in records}
         loader.add(report, url=report_url, documents=documents, published=published, source=source,
-                   then=lambda shas=[r["sha256"] for r in records]: known.update(shas))
+                   then=functools.partial(known.update, shas))
     loader.flush()
     return summary
 
