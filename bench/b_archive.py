@@ -396,9 +396,10 @@ def _term_figures(client: _Client, con: sqlite3.Connection, term: str, quick: bo
 def _parts(con: sqlite3.Connection, term: str) -> dict[str, float]:
     """Where a search page's time goes, measured in sqlite3 directly (a diagnosis, not a figure).
 
-    The count from the index (what the page now runs), the count as Datasette writes it
-    (`… where id in (select rowid from sections_fts where … match …)`, one lookup in
-    sections per match), and the page of rows.
+    The count and the page of rows as the search plugin has them read from the index (what
+    the page runs), and as Datasette writes them (`… where id in (select rowid from
+    sections_fts where … match …)`: one lookup in sections per match for the count, the
+    whole match evaluated before the first 51 rows).
     """
     from nianbao.archive.search import match_query
 
@@ -408,7 +409,9 @@ def _parts(con: sqlite3.Connection, term: str) -> dict[str, float]:
     for name, sql in {
         "count_from_index": f"select count(*) from ({sub})",
         "datasette_count": f"select count(*) from sections where id in ({sub})",
-        "page_of_50": f"select * from sections where id in ({sub}) order by id limit 51",
+        "page_from_index": f"select * from sections where id in ({sub} order by rowid limit 51) "
+        "order by id limit 51",
+        "datasette_page": f"select * from sections where id in ({sub}) order by id limit 51",
     }.items():
         t0 = time.perf_counter()
         con.execute(sql, [q]).fetchall()

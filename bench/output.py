@@ -114,7 +114,7 @@ def _search_terms(results: list[dict[str, Any]]) -> list[str]:
         f"Search, per term ({n.get('reports', 0):,} reports, {n.get('sections', 0):,} sections; ms):",
         "",
         f"| term | rows | page p50 / p95 | LIKE page p50 | ratio | p95 at {small:,} / 1,000,000 "
-        "| sqlite3: count from index / count as Datasette writes it / page of 50 / LIKE | same rows, count |",
+        "| sqlite3 (ms): count, page from the index / as Datasette writes them / LIKE | same rows, count |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for term, v in search["details"]["terms"].items():
@@ -122,8 +122,9 @@ def _search_terms(results: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {term} | {v['hits']:,} | {page['p50_ms']:.1f} / {page['p95_ms']:.1f} | {like['p50_ms']:.0f} "
             f"| {v['speedup_p50']:,.0f}× | {v['small']['p95_ms']:.1f} / {v['p95_ms_at_million']:.1f} "
-            f"| {parts.get('count_from_index', '—')} / {parts.get('datasette_count', '—')} / "
-            f"{parts.get('page_of_50', '—')} / {v['sqlite_like_ms']} "
+            f"| {parts.get('count_from_index', '—')}, {parts.get('page_from_index', '—')} / "
+            f"{parts.get('datasette_count', '—')}, {parts.get('datasette_page', '—')} / "
+            f"{v['sqlite_like_ms']} "
             f"| {_fmt(v['identical'])}, {_fmt(v['count_identical'])} |"
         )
     return [*lines, ""]
