@@ -62,7 +62,19 @@ def _print_lines(*summaries: object) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Load the files given, or the whole capture store (no files, or --captures)."""
+    """Load the files given, or the whole capture store (no files, or --captures), in one
+    transaction: a served archive shows the old archive until the build commits."""
+    from nianbao.archive import transaction
+
+    try:
+        with transaction.build_transaction(args.db):
+            return _build(args)
+    except transaction.ArchiveBusy as exc:
+        _eprint(f"error: {exc}")
+        return 2
+
+
+def _build(args: argparse.Namespace) -> int:
     from . import pipeline, runs
 
     failed = 0

@@ -121,8 +121,12 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
         page = [r for r in records if r.get("kind") == "page"]
         attachments = sorted((r for r in records if r.get("kind") != "page"), key=_attachment_rank)
         ordered = page + attachments
-        payloads = [(r, captures.read_payload(data_dir, r)) for r in ordered]
         first = ordered[0]
+        try:
+            payloads = [(r, captures.read_payload(data_dir, r)) for r in ordered]
+        except captures.CaptureError as exc:  # one damaged capture costs its report, not the build
+            summary.failed.append(f"{report_url}: {exc}")
+            continue
         hints = {k: first.get(k) for k in ("title", "published", "agency") if first.get(k)}
         report, errors = choose_report(payloads, hints)
         if report is None:
