@@ -4,4 +4,6 @@
 - load.py:   open_archive, load_report (one transaction per report), known_sha256.
 - search.py: substring search of Chinese text as FTS5 phrases of character bigrams.
 - serve.py:  datasette_args / serve, with the datasette/ configuration shipped as nianbao/site.
+- transaction.py: build_transaction: a whole build in one transaction on the WAL-mode file,
+  so the served archive is the old one or the new one.
 """

@@ -14,7 +14,7 @@ Inside `build_transaction(path)`, `load.open_archive(path)` returns the same con
 killed leaves the archive as it was; the next build does the work again. Nothing is
 copied: the WAL holds the pages this build changed, and is checkpointed into the file
 after the commit (readers that still hold the old snapshot are waited for briefly, never
-broken; a checkpoint they prevent happens at the next build).
+broken; what they keep from the checkpoint is copied at the next one).
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from sqlite_utils import Database
 
 # The WAL is cut back to this size after a checkpoint (a large build leaves no large file).
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+# How long the checkpoint after a build waits for readers still on the old snapshot.
+CHECKPOINT_WAIT_MS = 200
 
 _open: dict[str, Database] = {}
 
@@ -74,6 +77,7 @@ def build_transaction(path: str | Path) -> Iterator[Database]:
         _open.pop(key, None)
         db.commit()
         db.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        db.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")  # a reader mid-request: leave it
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         _open.pop(key, None)

@@ -112,6 +112,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry (or the given column URLs), then load what was fetched."""
+    from nianbao.archive.transaction import ArchiveBusy
     from nianbao.crawler.captures import CaptureError
     from nianbao.crawler.sources import SourceError
 
@@ -122,7 +123,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
                                        settings=settings, build=not args.no_build)
-    except (SourceError, CaptureError, ValueError) as exc:
+    except (SourceError, CaptureError, ValueError, ArchiveBusy) as exc:
         _eprint(f"error: {exc}")
         return runs.EXIT_USAGE
     for line in outcome.lines:

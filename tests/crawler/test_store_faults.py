@@ -136,3 +136,37 @@ def test_an_index_that_cannot_be_written_takes_the_warc_record_back(tmp_path):
         assert again is not None, "a capture that failed is not taken for stored"
     assert [r["url"] for r in read_index(data)] == ["http://a/1.html", "http://a/2.html"]
     assert [read_payload(data, r) for r in read_index(data)] == [b"one", b"two"]
+    record_fault(
+        what="the index line of a capture cannot be written after its WARC record was",
+        limit="the WARC record is cut back to its offset when its index line fails",
+        outcome="StoreWriteError naming the URL and the index; the WARC file holds only announced "
+                "records; the same capture is stored on the next try",
+        lost="nothing",
+    )
+
+
+def test_an_unchanged_report_whose_stored_copy_is_damaged_fails_by_name(server, tmp_path, fx):
+    """304 Not Modified, but the copy the spider must re-read (to follow its links) is damaged."""
+    data = tmp_path / "data"
+    sources = fx.write_sources(tmp_path, server.port, ("fx-trs",))
+    assert fx.run_crawl(data, "--sources", str(sources)).returncode == 0
+    path = "/trs/zfxxgknb/202401/t20240120_1002.html"
+    page = next(r for r in fx.index(data) if fx.path_of(r["url"]) == path)
+    warc = data / "captures" / page["warc_file"]
+    raw = bytearray(warc.read_bytes())
+    raw[page["warc_offset"]:page["warc_offset"] + 40] = b"\0" * 40
+    warc.write_bytes(bytes(raw))
+    again = fx.run_crawl(data, "--sources", str(sources))
+    assert again.returncode == 1, again.stdout
+    row = fx.last_crawl(data)["per_source"][0]
+    failure = next(f for f in row["failure_records"] if f["url"] == page["url"])
+    assert failure["kind"] == "store"
+    assert page["warc_file"] in failure["reason"] and f"offset {page['warc_offset']}" in failure["reason"]
+    assert row["report_outcomes"][page["url"]] == "failed" and row["reports_unaccounted"] == 0
+    record_fault(
+        what="a report answered 304 Not Modified whose stored copy (to follow its links) is damaged",
+        limit="the stored copy read from its offset, sha256 checked",
+        outcome="that report fails as `store`, naming the WARC file and offset; the others are crawled; "
+                "exit status 1",
+        lost="nothing (beyond the bytes the disk damaged)",
+    )

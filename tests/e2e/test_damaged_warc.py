@@ -69,5 +69,5 @@ def test_a_damaged_middle_record_loads_every_other_report_and_names_it(tmp_path)
         seconds=round(seconds, 1),
         outcome="4 of 5 reports loaded; the damaged one named with its URL, WARC file and offset; "
                 "exit status 1",
-        lost="nothing (the other records; the damaged bytes were already lost on disk)",
+        lost="nothing (beyond the bytes the disk damaged)",
     )
