@@ -211,9 +211,9 @@ def explain(checks: Sequence[Mapping[str, Any]], values: Mapping[CellKey, Any]) 
         item: dict[str, Any] = {"name": name, "label": CHECK_NAMES.get(name, name),
                                 "equations": [], "blank": [], "text": []}
         if name == "prose":
-            eq = prose_equation(check, cells)
-            item["equations"].append(eq)
-            item["text"].append(eq["text"])
+            stated = prose_equation(check, cells)
+            item["equations"].append(stated)
+            item["text"].append(stated["text"])
         elif name == "complete":
             item["blank"] = [list(c) for c in cells]
             shown = "、".join(cell_name(c) for c in cells[:6]) + ("等" if len(cells) > 6 else "")

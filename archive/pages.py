@@ -210,7 +210,8 @@ def prose_checks(checks: list[Row]) -> list[Row]:
         if c["name"] != "prose":
             continue
         keys = [k for k in (layout.cell_key(x) for x in c.get("about") or []) if k is not None]
-        out.append({**c, "text": layout.prose_text(c, keys), "what": layout.cells_phrase(keys) if keys else ""})
+        out.append({**c, "text": layout.prose_text(c, keys),
+                    "what": layout.cells_phrase(keys) if keys else ""})
     return out
 
 
