@@ -85,6 +85,8 @@ def create_tables(db: Database) -> None:
     db.table("copies").create_index(["report_id"], if_not_exists=True)
     if "official" not in db["reports"].columns_dict:
         db.table("reports").add_column("official", int)
+    # every load of an original asks for the reports read from mirrors in its year
+    db.execute("CREATE INDEX IF NOT EXISTS reports_from_mirrors ON reports(year) WHERE official = 0")
     domains = registry_hosts(db)
     for rid, url in db.execute("SELECT id, url FROM reports").fetchall():
         db.execute("UPDATE reports SET official = ? WHERE id = ?", [_official(provenance(url, domains)), rid])

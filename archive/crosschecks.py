@@ -54,7 +54,7 @@ def create_tables(db: Database) -> None:
         "CREATE TABLE IF NOT EXISTS year_checks (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
         "agency_id TEXT NOT NULL, agency TEXT, year INTEGER NOT NULL, report_id TEXT NOT NULL, "
         "previous_year INTEGER NOT NULL, previous_report_id TEXT NOT NULL, ok INTEGER, figure TEXT, "
-        "value REAL, previous_value REAL, ratio REAL, cells TEXT, text TEXT)"
+        "value NUMERIC, previous_value NUMERIC, ratio REAL, cells TEXT, text TEXT)"
     )
     for cols in (["agency_id", "year"], ["report_id"], ["previous_report_id"], ["name", "ok"]):
         db.table("year_checks").create_index(cols, if_not_exists=True)

@@ -115,6 +115,23 @@ def test_carry_over_is_re_evaluated_when_a_report_changes(h, tmp_path):
     assert [(y, ok) for y, _p, ok, _c in _carry(db)] == [(2021, 1), (2022, 0)]
 
 
+def test_migration_computes_the_checks_of_an_existing_archive(h, tmp_path):
+    """An archive from before the cross-checks (version 4) gets them when it is opened."""
+    path = tmp_path / "archive.db"
+    db = build(h, path)
+    expected = _carry(db)
+    db.execute("DROP TABLE year_checks")
+    db.execute("DROP TABLE copies")
+    db.execute("DROP INDEX reports_from_mirrors")
+    db.execute("ALTER TABLE reports DROP COLUMN official")
+    db.execute("PRAGMA user_version = 4")
+    db.conn.commit()
+    db.close()
+    db = load.open_archive(path)
+    assert _carry(db) == expected == [(2021, 2020, 1, []), (2022, 2021, 0, BROKEN)]
+    assert {o for (o,) in db.execute("SELECT official FROM reports")} == {1}
+
+
 def test_a_missing_year_gives_no_pair(h, tmp_path):
     db = build(h, tmp_path / "archive.db", (Y2020, Y2022))
     assert _carry(db) == []
