@@ -75,7 +75,8 @@ class Target:
 
 # --- the words of each row ----------------------------------------------------------------
 
-_CARRIED_FORWARD = r"结转下一?年|转下一?年|转入下一?年|结转(?:至|到)下一?年|下一?年度?继续办理|转入\d{4}年"
+_CARRIED_FORWARD = (r"结转下一?年|转下一?年|转入下一?年|结转(?:至|到)下一?年|下一?年度?继续办理|转入\d{4}年|"
+                    r"结转(?:至|到)\d{4}年")
 _ROWS: tuple[tuple[str, str], ...] = (
     # (pattern on the label, applications row; "3.3." = the group of rows under 三（三）)
     (_CARRIED_FORWARD, "4"),
@@ -337,9 +338,10 @@ def statements(text: str, year: int | None) -> list[Statement]:
     """Every statement in `text` that names one table figure, in order."""
     out: list[Statement] = []
     topic: Target | None = None
+    topic_at: int | None = None  # where the topic's own statement is in `out`
     for sentence in sentences(text):
         if not re.match(r"^[（(]?其中", sentence):
-            topic = None  # a sentence's 其中 parts belong to its own total, or to the one before
+            topic = topic_at = None  # a sentence's 其中 parts belong to its own total, or the one before
         last_end = 0
         for m in _MENTION.finditer(sentence):
             start = max(last_end, *(c.end() for c in _CLAUSE.finditer(sentence, 0, m.start())), 0)
@@ -347,17 +349,25 @@ def statements(text: str, year: int | None) -> list[Statement]:
             after = sentence[m.end():]
             last_end = m.end()
             approximate = _APPROX_BEFORE.search(label) or _UNITS_AFTER.match(after)
-            includes_more = re.match(r"^\s*[（(]?\s*(?:含|包括|包含)", after)
+            includes_more = re.match(r"^\s*[（(，,]?\s*(?:其中)?\s*(?:含|包括|包含)", after) \
+                or re.match(r"^\s*[（(][^）)]*结转", after)
             stated = _number(m.group("num"))
             target = _target(label, topic, year)
             if target is None:
                 target = _outcome_only(label, topic)
             if not isinstance(target, Target) or stated is None:
                 continue
-            if target.columns == (TOTAL,) and target.table != "active_disclosure":
-                topic = target  # the total whose 其中 parts may follow
+            if (target.rows == ("2",) and topic is not None and topic.rows == ("1",)
+                    and re.match(r"^[（(]?(?:其中|含|包括|包含)", label)):
+                if topic_at is not None:
+                    del out[topic_at]  # 收到申请8件，其中上年结转1件: the 8 counts rows 1 and 2
+                topic = topic_at = None  # and the parts that follow are parts of rows 1 + 2
+            elif target.columns == (TOTAL,) and target.table != "active_disclosure":
+                topic, topic_at = target, None  # the total whose 其中 parts may follow
             if approximate or includes_more:
                 continue
+            if target is topic:
+                topic_at = len(out)
             out.append(Statement(sentence, stated, target))
     return out
 
