@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, report_status
+from ..contract import STATUSES, report_status, validate_report
 from . import schema
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -179,6 +179,9 @@ def load_report(
     agency = report.get("agency") or source.get("agency")
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
+    problems = validate_report(report)
+    if problems:
+        raise LoadError(name, "not a nianbao.report/1 report: " + "; ".join(problems[:5]))
     sections = []
     for s in report.get("sections") or []:
         if not isinstance(s, dict):
