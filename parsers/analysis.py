@@ -22,6 +22,7 @@ from ..template import (
     REVIEW_CELLS,
     REVIEWS,
     TEMPLATES,
+    TOTAL,
     ApplicationLayout,
     review_cell,
 )
@@ -153,13 +154,14 @@ def _resolve_applications(apps: ApplicationsRead, eqs: list[Equation],
         return out
 
     if apps.glued:
-        decided = glued.decide(table, apps.glued, N_APP, known(), eqs)
+        decided = glued.decide(table, apps.glued, N_APP, known(), eqs,
+                               totals=frozenset({APPLICANTS.index(TOTAL)}))
         for rid in order:
             if rid in decided:
                 _glued_outcome(f"applications row {rid}", apps.glued[rid], decided[rid], res)
                 pieces = decided[rid].pieces
                 if pieces is not None:
-                    apps.slots[rid] = list(glued.tokens(pieces, 0))
+                    apps.slots[rid] = glued.tokens(pieces, 0)
     placed = place(table, known(), apps.partial, N_APP, eqs)
     for rid, got in placed.items():
         n = len(apps.partial[rid])
@@ -188,9 +190,11 @@ def _resolve_reviews(revs: ReviewsRead, eqs: list[Equation], inferred: dict[Cell
     """Section 四's figures in printed order, glued runs split and gaps placed."""
     flat_eqs = _flat_review_equations(eqs)
     if revs.glued is not None:
-        decided = glued.decide(REVIEWS.name, {"all": revs.glued}, REVIEW_CELLS, {}, flat_eqs)["all"]
+        totals = frozenset(i for i in range(REVIEW_CELLS) if OUTCOMES[review_cell(i)[1]] == TOTAL)
+        decided = glued.decide(REVIEWS.name, {"all": revs.glued}, REVIEW_CELLS, {}, flat_eqs,
+                               totals=totals)["all"]
         _glued_outcome("reviews", revs.glued, decided, res)
-        return list(glued.tokens(decided.pieces, 0)) if decided.pieces is not None else None
+        return glued.tokens(decided.pieces, 0) if decided.pieces is not None else None
     if revs.partial is None:
         return revs.slots
     got = place(REVIEWS.name, {}, {"all": revs.partial}, REVIEW_CELLS, flat_eqs).get("all")

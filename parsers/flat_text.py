@@ -45,6 +45,8 @@ _TITLE_END = re.compile(r"年度报告|工作报告|年报")
 _NOT_A_LABEL = re.compile(r"[件条个项次份家宗人年月日%％名万亿元]")
 # A run of figures no printed number can be: "000", "0000000" (numbers have no leading zero).
 GLUE_EVIDENCE = re.compile(r"(?<![\d.\-/:])0\d{2,}")
+# What may stand before a heading at the start of its line: list marks, Markdown marks.
+_LEAD = re.compile(r"[\s#>*\-–—•·]+")
 _ROW_NUMBER = re.compile(r"[（(][一二三四五六七八九十]{1,3}[)）]")
 
 
@@ -65,7 +67,7 @@ def is_flattened(blocks: list[Block]) -> bool:
         if not isinstance(b, Paragraph):
             continue
         text = b.text
-        inline += sum(1 for m in _HEADING.finditer(text) if text[:m.start()].strip())
+        inline += sum(1 for m in _HEADING.finditer(text) if _LEAD.sub("", text[:m.start()]))
         if inline >= 2:
             return True
         cleaned = clean(text)

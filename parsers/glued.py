@@ -13,15 +13,17 @@ A run of digits can be cut into a row's cells in many ways. The rules (issue 9):
 - several fitting splits leave the cells null, with the candidates in the report's
   notes; the search is bounded and abstains when the bound is reached.
 
-Cells printed blank vanish from glued text, so the splits tried (every cell printed) can
-only misread a row whose blank cells hid; the equations, checked over all glued rows
-together, are what make such a misreading fail.
+Cells printed blank vanish from glued text (reports leave 0 blank, and the 总计 column
+of detail rows): a row's run may hold fewer figures than cells. The splits tried
+therefore include blank cells: a blank counts as 0 in the equations, except in a total
+column, where it is unknown (the equations through it cannot be checked). A row is read
+only when one reading, blank cells included, fits; its blank cells come out null.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -35,16 +37,21 @@ MAX_LISTED = 4  # candidates written to the notes
 _SEGMENT = re.compile(
     r"^(?P<sign>[+\-]?)(?P<body>\d+(?:\.\d+)?)(?P<unit>\s*(?:万元|萬元|亿元|元))?(?P<note>[（(].*[)）])?$")
 _PIECE = re.compile(r"^(?:0|[1-9]\d*)(?:\.\d+)?$")
+_LEADING_ZERO = re.compile(r"^0\d")
 
 
 @dataclass(frozen=True)
 class Piece:
-    """One figure cut from a glued run: as printed (sign, unit and note kept) and its value."""
+    """One cell of a split: a figure cut from a glued run, as printed (sign, unit and
+    note kept) with its value, or a blank cell (`raw` "", `value` None)."""
 
     raw: str
-    value: Decimal
+    value: Decimal | None
     unit: str | None
 
+
+BLANK = Piece("", None, None)
+INFINITY = Decimal("Infinity")
 
 @dataclass
 class Decision:
@@ -65,61 +72,165 @@ def _parts(segment: str) -> tuple[str, str, str | None, str] | None:
     return m.group("sign"), m.group("body"), unit, m.group("note") or ""
 
 
-def _cuts(body: str, k: int) -> Iterator[list[str]]:
-    """Every way to cut `body` into k valid figures, in order."""
-    if k == 1:
-        if _PIECE.match(body):
-            yield [body]
-        return
-    for i in range(1, len(body) - k + 2):
-        head = body[:i]
-        if not _PIECE.match(head):
-            if re.match(r"0\d", head):
-                return  # a leading zero only gets longer
-            continue
-        for rest in _cuts(body[i:], k - 1):
-            yield [head, *rest]
+Check = Callable[[list[Piece]], bool]
 
 
-def _pieces(segment: str, figures: list[str]) -> list[Piece]:
-    parts = _parts(segment)
-    assert parts is not None
-    sign, _, unit, note = parts
-    out = []
-    for i, f in enumerate(figures):
-        raw = (sign if i == 0 else "") + f
-        value = Decimal(raw)
-        if i == len(figures) - 1:
-            raw += (unit or "") + note
-            out.append(Piece(raw, value, unit))
-        else:
-            out.append(Piece(raw, value, None))
+def splits(segments: list[str], n: int, limit: int = MAX_SPLITS, check: Check | None = None,
+           max_blanks: int = 0, never_blank: frozenset[int] = frozenset()) -> list[list[Piece]] | None:
+    """Every reading of the segments as n cells, each segment cut into one figure or
+    more, up to `max_blanks` blank cells anywhere, that `check` accepts. `check` is asked
+    after every cell (with the cells so far), so that an equation prunes as soon as its
+    cells are known. None when a segment is no run of figures, more than `limit`
+    readings fit, or the search exceeds MAX_NODES."""
+    parsed = [_parts(s) for s in segments]
+    if not segments or any(p is None for p in parsed):
+        return None
+    parts = [p for p in parsed if p is not None]
+    digits = [len(p[1].replace(".", "")) for p in parts]
+    out: list[list[Piece]] = []
+    acc: list[Piece] = []
+    nodes = 0
+
+    def may_blank(blanks: int) -> bool:
+        return blanks < max_blanks and len(acc) < n and len(acc) not in never_blank
+
+    def push(piece: Piece, then: Callable[[], bool]) -> bool:
+        nonlocal nodes
+        nodes += 1
+        if nodes > MAX_NODES:
+            return False
+        acc.append(piece)
+        go_on = then() if check is None or check(acc) else True
+        acc.pop()
+        return go_on
+
+    def walk(i: int, start: int, blanks: int) -> bool:
+        """Cells from segment i, position `start`; False stops the whole search."""
+        if i == len(parts):
+            if len(acc) == n:
+                out.append(list(acc))
+                return len(out) <= limit
+            return push(BLANK, lambda: walk(i, start, blanks + 1)) if may_blank(blanks) else True
+        sign, body, unit, note = parts[i]
+        if start == len(body):
+            return walk(i + 1, 0, blanks)
+        left = n - len(acc)
+        rest_digits = len(body[start:].replace(".", "")) + sum(digits[i + 1:])
+        if left < len(parts) - i or left - (max_blanks - blanks) > rest_digits:
+            return True  # the cells left cannot take the figures left, or the reverse
+        if may_blank(blanks) and not push(BLANK, lambda: walk(i, start, blanks + 1)):
+            return False
+        for end in range(start + 1, len(body) + 1):
+            figure = body[start:end]
+            if not _PIECE.match(figure):
+                if _LEADING_ZERO.match(figure):
+                    break  # a leading zero only gets longer
+                continue
+            if end < len(body) and body[end] == ".":
+                continue  # a figure never ends where a decimal point follows
+            raw = (sign if start == 0 else "") + figure
+            last = end == len(body)
+            piece = Piece(raw + ((unit or "") + note if last else ""), Decimal(raw), unit if last else None)
+            if not push(piece, lambda e=end: walk(i, e, blanks)):  # type: ignore[misc]
+                return False
+        return True
+
+    if not walk(0, 0, 0):
+        return None
     return out
 
 
-def splits(segments: list[str], n: int, limit: int = MAX_SPLITS) -> list[list[Piece]] | None:
-    """Every split of the segments into exactly n figures (each segment at least one);
-    None when a segment is no run of figures or more than `limit` splits exist."""
+def grouped(segments: list[str], n: int, groups: dict[int, tuple[int, ...]], max_blanks: int = 0,
+            never_blank: frozenset[int] = frozenset(), limit: int = MAX_SPLITS) -> list[list[Piece]] | None:
+    """Readings of a row whose equations are group totals (a total cell after its parts:
+    section 三's 总计, each stage's 总计 in section 四), cut from the end: each total is
+    read first and its parts must add up to it, which bounds every part. A blank part
+    counts as 0. `groups`: total cell -> its part cells. None as for `splits`."""
     parsed = [_parts(s) for s in segments]
-    if any(p is None for p in parsed) or not segments:
+    if not segments or any(p is None for p in parsed):
         return None
-    bodies = [p[1] for p in parsed if p is not None]
+    parts = [p for p in parsed if p is not None]
+    group_of = {c: t for t, ps in groups.items() for c in ps}
+    first_of = {t: min(ps) for t, ps in groups.items()}
+    target: dict[int, Decimal | None] = {}  # per group: what its parts left must add up to
+    cells: list[Piece] = [BLANK] * n
     out: list[list[Piece]] = []
+    nodes = 0
 
-    def walk(i: int, left: int, acc: list[Piece]) -> bool:
-        if i == len(segments):
-            if left == 0:
-                out.append(list(acc))
+    def place(cell: int, piece: Piece, seg: int, end: int, blanks: int) -> bool:
+        """Put `piece` in `cell` if the group totals allow it, then go on to cell - 1."""
+        nonlocal nodes
+        nodes += 1
+        if nodes > MAX_NODES:
+            return False
+        value = piece.value if piece.value is not None else Decimal(0)
+        total = group_of.get(cell)
+        key = cell if cell in groups else total
+        had = key is not None and key in target
+        before = target.get(key) if key is not None else None
+        if cell in groups:
+            target[cell] = piece.value  # a blank total leaves its parts free (None)
+        elif total is not None and before is not None:
+            if value > before or (cell == first_of[total] and before != value):
+                return True
+            target[total] = before - value
+        cells[cell] = piece
+        go_on = walk(cell - 1, seg, end, blanks)
+        if key is not None:
+            if had:
+                target[key] = before
+            else:
+                target.pop(key, None)
+        return go_on
+
+    dead: set[tuple[int, int, int, int, Decimal | None]] = set()  # states with no reading below
+
+    def walk(cell: int, seg: int, end: int, blanks: int) -> bool:
+        """Fill cells `cell`, cell-1, … from segment `seg`'s digits before `end`."""
+        if seg >= 0 and end == 0:
+            seg -= 1
+            end = len(parts[seg][1]) if seg >= 0 else 0
+        if cell < 0:
+            if seg < 0:
+                out.append(list(cells))
             return len(out) <= limit
-        room = left - (len(segments) - i - 1)  # the other segments need a figure each
-        for k in range(1, min(room, len(bodies[i].replace(".", ""))) + 1):
-            for figures in _cuts(bodies[i], k):
-                if not walk(i + 1, left - k, acc + _pieces(segments[i], figures)):
-                    return False
+        if seg + 1 > cell + 1:
+            return True  # more segments left than cells
+        state = (cell, seg, end, blanks, target.get(group_of[cell]) if cell in group_of else None)
+        if state in dead:
+            return True
+        found = len(out)
+        go_on = fill(cell, seg, end, blanks)
+        if go_on and len(out) == found:
+            dead.add(state)
+        return go_on
+
+    def fill(cell: int, seg: int, end: int, blanks: int) -> bool:
+        """The choices for one cell: blank, or each figure that ends at `end`."""
+        if blanks < max_blanks and cell not in never_blank and not place(cell, BLANK, seg, end, blanks + 1):
+            return False
+        if seg < 0:
+            return True
+        sign, body, unit, note = parts[seg]
+        for start in range(end - 1, -1, -1):
+            figure = body[start:end]
+            if not _PIECE.match(figure) or (start > 0 and body[start - 1] == "."):
+                continue
+            raw = (sign if start == 0 else "") + figure
+            value = Decimal(raw)
+            total = group_of.get(cell)
+            bound = target.get(total) if total is not None else None
+            if bound is not None and value > bound and "." not in figure and not raw.startswith("-"):
+                break  # a longer figure is larger still
+            last = end == len(body)
+            piece = Piece(raw + ((unit or "") + note if last else ""), value, unit if last else None)
+            if not place(cell, piece, seg, start, blanks):
+                return False
         return True
 
-    if not walk(0, n, []):
+    if not walk(n - 1, len(parts) - 1, len(parts[-1][1]), 0):
         return None
+    out.reverse()
     return out
 
 
@@ -138,25 +249,30 @@ def forced(segments: list[str], n: int) -> list[Piece] | None:
 
 
 def could_be_glued(figures: list[Token], n: int) -> bool:
-    """Whether a row's figures are a glued run for n cells: a run no single number can
-    be ("0000000"), or fewer figures than cells that can be cut into n."""
+    """Whether a row's figures are a glued run for n cells: a run no single number can be
+    ("0000000"), or fewer figures than cells (cut further, or cells left blank)."""
     if any(t.kind == "digits" for t in figures):
         return True
-    segments = [t.raw for t in figures if t.kind == "number"]
-    if not segments or len(segments) >= n:
-        return False
-    got = splits(segments, n, limit=1)
-    return got is None or bool(got)
+    count = sum(1 for t in figures if t.kind == "number")
+    return 0 < count < n
 
 
-def tokens(pieces: list[Piece], line: int) -> list[Token]:
-    """A decided split as stream tokens (numbers), for the readers' usual path."""
-    return [Token("number", p.raw, line, p.value, p.unit) for p in pieces]
+def listing(segments: list[str], n: int) -> str:
+    """The splits of a run into n figures, for the notes: the first few and how many."""
+    got = splits(segments, n, limit=MAX_LISTED)
+    if got is None:
+        return f"more than {MAX_LISTED}"
+    return "; ".join(show(p) for p in got) if got else "none"
+
+
+def tokens(pieces: list[Piece], line: int) -> list[Token | None]:
+    """A decided split as stream tokens (numbers; None for a blank cell)."""
+    return [None if p.value is None else Token("number", p.raw, line, p.value, p.unit) for p in pieces]
 
 
 def show(pieces: list[Piece]) -> str:
-    """A split as the notes print it: 147|1|0|0|0|0|148."""
-    return "|".join(p.raw for p in pieces)
+    """A split as the notes print it: 147|1|0|0|0|0|148 (a blank cell as _)."""
+    return "|".join(p.raw or "_" for p in pieces)
 
 
 def decide(
@@ -165,20 +281,30 @@ def decide(
     n: int,
     known: dict[CellKey, Decimal | None],
     equations: list[Equation],
+    totals: frozenset[int] = frozenset(),
+    max_blanks: int | None = None,
 ) -> dict[str, Decision]:
     """Split the glued rows of one table: row -> its runs of figures in printed order.
 
     `known` holds the table's other cells (None where unknown: equations touching them
-    cannot be checked and are not used); `equations` are the template's for the table.
+    cannot be checked and are not used); `equations` are the template's for the table;
+    `totals` the total columns (a blank there is unknown, not 0).
+
+    The rows are solved together with every total printed (blank parts count as 0).
+    A row so decided is then tested against the one reading that search leaves out: its
+    total printed blank. If such a reading fits every equation, the other rows as
+    decided, the row is ambiguous: it is left null and the rows are solved again
+    without it, until every decided row holds.
     """
     known = dict(known)
     out: dict[str, Decision] = {}
-    open_rows: dict[str, list[list[Piece]]] = {}
+    max_blanks = n - 1 if max_blanks is None else max_blanks
 
     def cells(row: str) -> set[CellKey]:
         return {(table, row, c) for c in range(n)}
 
     covered = {r for r in rows if any(cells(r) & set(e.cells) for e in equations)}
+    pending: list[str] = []
     for row, segments in rows.items():
         only = forced(segments, n)
         if only is not None:
@@ -187,59 +313,156 @@ def decide(
         elif row not in covered:  # no equation can tell the splits apart
             out[row] = Decision(None, "not forced", splits(segments, n, MAX_LISTED) or [])
         else:
-            got = splits(segments, n)
-            if got is None:
-                out[row] = Decision(None, "too many splits")
-            else:
-                open_rows[row] = got
-    for row in open_rows:
+            pending.append(row)
+    for row in pending:
         known.update({(table, row, c): None for c in range(n)})
-    if not open_rows:
-        return out
-
-    # equations that can be checked: every cell either known or in an open row
-    glued_cells = {c for r in open_rows for c in cells(r)}
-    usable = [e for e in equations
-              if all(known.get(c) is not None or c in glued_cells for c in e.cells)
-              and glued_cells.intersection(e.cells)]
-    # each row alone first: its own equations (row totals) thin its candidates
-    for row, cands in list(open_rows.items()):
-        own = [e for e in usable if {c[1] for c in e.cells if c in glued_cells} == {row}]
-        kept = [p for p in cands if all(_holds(e, known, {row: p}, table) for e in own)]
-        if not kept:
-            out[row] = Decision(None, "no split fits", [])
-            del open_rows[row]
+    ev = _Evaluator(table, known, totals)
+    readings: dict[str, list[list[Piece]]] = {}
+    for row in pending:  # each row alone: its own equations (row totals) prune as it is cut
+        own = [e for e in equations if all(c[1] == row or known.get(c) is not None for c in e.cells)
+               and any(c[1] == row for c in e.cells)]
+        groups = _groups(row, own)
+        if groups is not None:
+            got = grouped(rows[row], n, groups, max_blanks, totals)
         else:
-            open_rows[row] = kept
-    if not open_rows:
-        return out
-    glued_cells = {c for r in open_rows for c in cells(r)}
-    usable = [e for e in usable if all(c[1] in open_rows or known.get(c) is not None for c in e.cells)]
-    out.update(_joint(table, open_rows, known, usable))
+            got = splits(rows[row], n, check=ev.checker(row, own), max_blanks=max_blanks, never_blank=totals)
+        if got is None:
+            out[row] = Decision(None, "too many splits")
+        elif not got:
+            out[row] = Decision(None, "no split fits")
+        else:
+            readings[row] = got
+    while readings:
+        usable = [e for e in equations if any(c[1] in readings for c in e.cells)
+                  and all(c[1] in readings or known.get(c) is not None for c in e.cells)]
+        solved = _joint(readings, usable, ev)
+        decided = {r: d.pieces for r, d in solved.items() if d.pieces is not None}
+        doubtful = {r: alt for r in decided
+                    if (alt := _blank_total(table, r, rows[r], n, equations, known, decided, ev)) != []}
+        if not doubtful:
+            out.update(solved)
+            break
+        for r, alt in doubtful.items():  # unknown now: solve the others without it
+            pieces = decided[r]
+            out[r] = Decision(None, "ambiguous", [pieces, *(alt or [])])
+            del readings[r]
     return out
 
 
-def _holds(eq: Equation, known: dict[CellKey, Decimal | None], chosen: dict[str, list[Piece]],
-           table: str) -> bool:
-    def value(c: CellKey) -> Decimal:
-        if c[0] == table and c[1] in chosen:
-            return chosen[c[1]][c[2]].value
-        v = known.get(c)
-        assert v is not None
-        return v
+def _blank_total(table: str, row: str, segments: list[str], n: int, equations: list[Equation],
+                 known: dict[CellKey, Decimal | None], decided: dict[str, list[Piece]],
+                 ev: _Evaluator) -> list[list[Piece]] | None:
+    """Readings of `row` with a total printed blank that fit every equation, the other rows
+    as decided ([] when there is none; None when too many to tell)."""
+    context = dict(known)
+    for r, pieces in decided.items():
+        if r != row:
+            context.update({(table, r, c): ev.value((table, r, c), {r: pieces}) for c in range(n)})
+    touching = [e for e in equations if any(c[1] == row for c in e.cells)]
+    fixed = _Evaluator(table, context, ev.totals)
+    own = fixed.checker(row, touching)
 
-    return sum((value(c) for c in eq.lhs), Decimal(0)) == sum((value(c) for c in eq.rhs), Decimal(0))
+    def check(acc: list[Piece]) -> bool:
+        if len(acc) == n and not any(acc[c].value is None for c in ev.totals):
+            return False  # every total printed: the search already had this reading
+        return own(acc)
+
+    return splits(segments, n, limit=MAX_LISTED, check=check, max_blanks=n - 1)
 
 
-def _joint(table: str, rows: dict[str, list[list[Piece]]], known: dict[CellKey, Decimal | None],
-           equations: list[Equation]) -> dict[str, Decision]:
-    """Depth-first search over the rows' candidates. After each choice every equation of
+def _groups(row: str, own: list[Equation]) -> dict[int, tuple[int, ...]] | None:
+    """The row's own equations as group totals (total cell -> part cells, the total after
+    its parts, all in this row), or None when they are of another form."""
+    groups: dict[int, tuple[int, ...]] = {}
+    for e in own:
+        if len(e.lhs) != 1 or any(c[1] != row for c in e.cells):
+            return None
+        total, cells = e.lhs[0][2], tuple(c[2] for c in e.rhs)
+        if not cells or max(cells) > total:
+            return None
+        groups[total] = cells
+    claimed = [c for t, cs in groups.items() for c in (t, *cs)]
+    return groups if groups and len(claimed) == len(set(claimed)) else None
+
+
+class _Evaluator:
+    """Equations over known cells and candidate readings; a blank cell is 0, or unknown
+    in a total column (then the equation cannot be checked and passes)."""
+
+    def __init__(self, table: str, known: dict[CellKey, Decimal | None], totals: frozenset[int]) -> None:
+        self.table, self.known, self.totals = table, known, totals
+
+    def value(self, c: CellKey, chosen: dict[str, list[Piece]]) -> Decimal | None:
+        if c[0] == self.table and c[1] in chosen:
+            piece = chosen[c[1]][c[2]]
+            if piece.value is None:
+                return None if c[2] in self.totals else Decimal(0)
+            return piece.value
+        return self.known.get(c)
+
+    def holds(self, eq: Equation, chosen: dict[str, list[Piece]]) -> bool:
+        left = [self.value(c, chosen) for c in eq.lhs]
+        right = [self.value(c, chosen) for c in eq.rhs]
+        if any(v is None for v in left + right):
+            return True
+        return sum((v for v in left if v is not None), Decimal(0)) == \
+            sum((v for v in right if v is not None), Decimal(0))
+
+    def checker(self, row: str, own: list[Equation]) -> Check:
+        """A `splits` check: each equation tested once the row's cells reach its last cell
+        (the other cells' sum taken once, here)."""
+        due: dict[int, list[tuple[Decimal, list[tuple[int, int]]]]] = {}
+        for e in own:
+            const, terms, unknown = Decimal(0), [], False
+            for side, sign in ((e.lhs, 1), (e.rhs, -1)):
+                for c in side:
+                    if c[0] == self.table and c[1] == row:
+                        terms.append((c[2], sign))
+                    elif (v := self.known.get(c)) is None:
+                        unknown = True
+                    else:
+                        const += sign * v
+            if terms and not unknown:
+                due.setdefault(max(col for col, _ in terms), []).append((const, terms))
+
+        def check(acc: list[Piece]) -> bool:
+            for const, terms in due.get(len(acc) - 1, ()):
+                total = const
+                for col, sign in terms:
+                    v = acc[col].value
+                    if v is None:
+                        if col in self.totals:
+                            break  # a blank total: this equation cannot be checked
+                        continue  # a blank part counts as 0
+                    total += sign * v
+                else:
+                    if total != 0:
+                        return False
+            return True
+
+        return check
+
+    def bounds(self, c: CellKey, pieces: list[Piece]) -> Decimal | None:
+        """A cell's value in one reading; None for unknown (a blank total)."""
+        return self.value(c, {c[1]: pieces})
+
+
+def _joint(rows: dict[str, list[list[Piece]]], equations: list[Equation],
+           ev: _Evaluator) -> dict[str, Decision]:
+    """Depth-first search over the rows' readings. After each choice every equation of
     the chosen row is tested on bounds (chosen and known cells exact, the other rows'
-    cells between their candidates' least and greatest value), so that a wrong choice is
-    dropped at once; records which candidates of each row occur in a full solution."""
+    cells between their readings' least and greatest value, a blank total unbounded), so
+    that a wrong choice is dropped at once; records which readings of each row occur in
+    a full solution."""
     order = sorted(rows, key=lambda r: len(rows[r]))
-    lo = {(table, r, c): min(p[c].value for p in rows[r]) for r in rows for c in range(len(rows[r][0]))}
-    hi = {(table, r, c): max(p[c].value for p in rows[r]) for r in rows for c in range(len(rows[r][0]))}
+    lo: dict[CellKey, Decimal] = {}
+    hi: dict[CellKey, Decimal] = {}
+    for r, readings in rows.items():
+        for col in range(len(readings[0])):
+            c = (ev.table, r, col)
+            values = [ev.bounds(c, p) for p in readings]
+            lo[c] = min((v for v in values if v is not None), default=Decimal(0))
+            hi[c] = INFINITY if None in values else max(v for v in values if v is not None)
     touching: dict[str, list[Equation]] = {r: [] for r in rows}
     for e in equations:
         for r in {c[1] for c in e.cells if c[1] in rows}:
@@ -250,23 +473,23 @@ def _joint(table: str, rows: dict[str, list[list[Piece]]], known: dict[CellKey, 
     nodes = 0
     capped = False
 
-    def bounds(cells: tuple[CellKey, ...]) -> tuple[Decimal, Decimal]:
+    def side(cells: tuple[CellKey, ...]) -> tuple[Decimal, Decimal]:
         low = high = Decimal(0)
         for c in cells:
             if c[1] in chosen:
-                v = chosen[c[1]][c[2]].value
-                low, high = low + v, high + v
+                v = ev.value(c, chosen)
+                low, high = (low + v, high + v) if v is not None else (low, INFINITY)
             elif c in lo:
                 low, high = low + lo[c], high + hi[c]
             else:
-                fixed = known[c]
+                fixed = ev.known.get(c)
                 assert fixed is not None
                 low, high = low + fixed, high + fixed
         return low, high
 
     def possible(e: Equation) -> bool:
-        l_lo, l_hi = bounds(e.lhs)
-        r_lo, r_hi = bounds(e.rhs)
+        l_lo, l_hi = side(e.lhs)
+        r_lo, r_hi = side(e.rhs)
         return l_lo <= r_hi and r_lo <= l_hi
 
     def walk(i: int) -> bool:

@@ -106,8 +106,11 @@ def _read_block(stream: Stream, art: str, items: list[str], default: tuple[str, 
     found = find_sequence(labels, [(it, ITEM_KEYS[it]) for it in items], start, end)
     first = min((v[0] for v in found.values()), default=end)
     header_raw = "".join(t.raw for t in stream.tokens if t.kind == "label" and start <= t.pos <= first)
+    named = tuple(header_metrics(labels[start:first]))
     candidates: list[tuple[str, ...]] = []
-    for c in (tuple(header_metrics(labels[start:first])), default, *alternatives):
+    # Glued figures do not say how many there are: only the header (else the layout)
+    # can say which columns the row has; otherwise the count of figures chooses.
+    for c in ((named or default,) if glued_text else (named, default, *alternatives)):
         if c and c not in candidates:
             candidates.append(c)
     item_spans = spans(found, items, end)
@@ -159,11 +162,10 @@ def _glued_columns(row_runs: list[list[Token]], candidates: list[tuple[str, ...]
     for metrics in candidates:
         pieces = glued.forced(segments, len(metrics))
         if pieces is not None:
-            return metrics, list(glued.tokens(pieces, row_runs[0][0].line))
-    shown = "; ".join(glued.show(p) for p in (glued.splits(segments, len(candidates[0]), glued.MAX_LISTED)
-                                              or [])[:glued.MAX_LISTED])
+            return metrics, glued.tokens(pieces, row_runs[0][0].line)
+    shown = glued.listing(segments, len(candidates[0]))
     out.flags.append(f"{where}: glued figures {''.join(segments)} not split (no equation decides)")
-    out.notes.append(f"{where}: glued figures {' '.join(segments)}; splits that fit: {shown or 'none'}")
+    out.notes.append(f"{where}: glued figures {' '.join(segments)}; splits: {shown}")
     return None
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from nianbao.parsers.checks import Equation, equations
-from nianbao.template import ApplicationLayout
 from nianbao.parsers.placement import place
 from nianbao.parsers.tables import Token
+from nianbao.template import ApplicationLayout
 
 
 def _toks(values):
