@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from ..template import REVIEW_CELLS
 from . import glued
 from .tables import Stream, Token, runs_in_span, select
-from .template import clean
 
 _ROW4 = re.compile(r"结转下年度?继续办理|结转下年")
 _HEADER = re.compile(r"行政复议")
@@ -41,7 +40,7 @@ def read_reviews(stream: Stream, glued_text: bool = False) -> ReviewsRead:
     out.found = True
     start = m.start()
     line_runs = runs_in_span(stream, start, len(stream.labels))
-    groups = _groups(stream, start)
+    groups = runs_in_span(stream, start, len(stream.labels), by_line=False)
     if glued_text:
         for g in groups:
             if glued.could_be_glued(g, REVIEW_CELLS):
@@ -61,21 +60,3 @@ def read_reviews(stream: Stream, glued_text: bool = False) -> ReviewsRead:
         return out
     out.flags.append("reviews: figures not found" if not groups else "reviews: figures ambiguous")
     return out
-
-
-def _groups(stream: Stream, start: int) -> list[list[Token]]:
-    """Runs of figures with no label between them (figures one per line count as one run)."""
-    groups: list[list[Token]] = []
-    cur: list[Token] = []
-    for t in stream.tokens:
-        if t.pos < start:
-            continue
-        if t.kind == "label":
-            if clean(t.raw) and cur:
-                groups.append(cur)
-                cur = []
-            continue
-        cur.append(t)
-    if cur:
-        groups.append(cur)
-    return groups

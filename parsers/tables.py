@@ -242,8 +242,9 @@ def _trim_leading_blanks(toks: list[Token]) -> list[Token]:
     return toks[i:]
 
 
-def runs_in_span(stream: Stream, start: int, end: int) -> list[list[Token]]:
-    """Runs of values in a label span; a label token between two values splits runs."""
+def runs_in_span(stream: Stream, start: int, end: int, by_line: bool = True) -> list[list[Token]]:
+    """Runs of values in a label span; a label token between two values splits runs, and
+    so does a new line unless `by_line` is False (figures one per line are one run)."""
     out: list[list[Token]] = []
     cur: list[Token] = []
     last_line = None
@@ -255,7 +256,7 @@ def runs_in_span(stream: Stream, start: int, end: int) -> list[list[Token]]:
                 out.append(cur)
                 cur = []
             continue
-        if cur and t.line != last_line:
+        if cur and by_line and t.line != last_line:
             out.append(cur)
             cur = []
         cur.append(t)

@@ -14,15 +14,17 @@ emitted as HTML.
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import unquote, urlsplit
 
+from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from datasette import hookimpl
-
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ROUTE = "/-/nianbao/capture/"
+# The largest original served (crawls cap downloads at 50 MB; files built by hand may be larger).
+CAPTURE_MAX_BYTES = 256 * 1024 * 1024
 
 # Types safe to hand to a browser; their usual file extension.
 SAFE_TYPES = {
@@ -38,7 +40,9 @@ SAFE_TYPES = {
     "image/gif": ".gif",
 }
 OTHER_EXTENSIONS = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
-LINKED_COLUMNS = {("reports", "sha256"), ("documents", "sha256"), ("blobs", "sha256")}
+LINKED_COLUMNS = {
+    ("reports", "sha256"), ("documents", "sha256"), ("blobs", "sha256"), ("report_versions", "sha256"),
+}
 
 
 def download_name(url: str | None, content_type: str | None, sha256: str) -> str:
@@ -54,21 +58,34 @@ def download_name(url: str | None, content_type: str | None, sha256: str) -> str
     return f"{stem}-{sha256[:12]}{ext}"
 
 
+def _read_capture(conn: sqlite3.Connection, sha256: str):
+    """(content, url, content_type) of one capture, past the size limits of ordinary SQL.
+
+    The archive's connections refuse values over a megabyte and large results
+    (nianbao_guard.py); an archived original is read whole here, up to CAPTURE_MAX_BYTES.
+    """
+    old = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, CAPTURE_MAX_BYTES)
+    try:
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "select b.content, d.url, d.content_type from blobs b "
+            "left join documents d on d.sha256 = b.sha256 where b.sha256 = ? limit 1",
+            [sha256],
+        ).fetchone()
+    finally:
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, old)
+
+
 async def _find(datasette, actor, sha256: str):
     for name, db in datasette.databases.items():
         if name == "_internal" or not await db.table_exists("blobs"):
             continue
         if not await datasette.permission_allowed(actor, "view-database", name, default=True):
             continue
-        row = (
-            await db.execute(
-                "select b.content, d.url, d.content_type from blobs b "
-                "left join documents d on d.sha256 = b.sha256 where b.sha256 = ? limit 1",
-                [sha256],
-            )
-        ).first()
+        row = await db.execute_fn(lambda conn: _read_capture(conn, sha256))
         if row is not None:
-            return row
+            return {"content": row[0], "url": row[1], "content_type": row[2]}
     return None
 
 
@@ -99,10 +116,19 @@ def register_routes():
 
 
 @hookimpl
-def render_cell(value, column, table, datasette):
+def render_cell(value, column, table, database, datasette):
     if (table, column) not in LINKED_COLUMNS or not isinstance(value, str) or not SHA256.match(value):
         return None
-    href = datasette.urls.path(ROUTE + value)
-    return Markup('<a href="{}" download title="下载存档原件 (download the archived capture)">{}</a>').format(
-        href, escape(value)
-    )
+
+    async def link():
+        # Installed as an entry point, this hook sees every database of the Datasette:
+        # only an archive's hashes (a database with the blobs table) are links.
+        db = datasette.databases.get(database)
+        if db is None or not await db.table_exists("blobs"):
+            return None
+        href = datasette.urls.path(ROUTE + value)
+        return Markup(
+            '<a href="{}" download title="下载存档原件 (download the archived capture)">{}</a>'
+        ).format(href, escape(value))
+
+    return link
