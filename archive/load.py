@@ -26,10 +26,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
-from . import agencies, layout, schema, versions
+from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate, validate_report
+from . import agencies, copies, crosschecks, layout, schema, transaction, versions
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_V2_CHECK_KEYS = ("report_id", "name", "ok", "cells")
 _CELL_TABLES = ("active_disclosure", "applications", "reviews")
 _CELL_KEYS = {
     "active_disclosure": ("article", "item", "metric"),
@@ -51,12 +52,21 @@ class LoadError(ValueError):
 class LoadResult:
     report_id: str
     change: str  # "new" | "changed" | "unchanged"
+    copy_of: str | None = None  # a mirror recorded as a copy of this report (change "unchanged")
 
 
 def open_archive(path: str | Path) -> Database:
-    """Open (creating it and its directory, or migrating, as needed) the archive at `path`."""
+    """Open (creating it and its directory, or migrating, as needed) the archive at `path`.
+
+    Inside a build (archive/transaction.py) this is the build's one connection. The file
+    is kept in WAL mode so that a served archive can be written without disturbing it.
+    """
+    building = transaction.current(path)
+    if building is not None:
+        return building
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
+    db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
     return db
@@ -198,6 +208,9 @@ class _Prepared:
     checks: list[dict[str, Any]]
     documents: list[LoadDocument]
     agency: agencies.Resolution
+    plan: copies.Plan
+    main: LoadDocument
+    script: str | None
 
 
 def load_report(
@@ -281,6 +294,9 @@ def _prepare(db: Database, item: LoadItem) -> _Prepared:
     agency = who.canonical
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
+    problems = validate_report(report)
+    if problems:
+        raise LoadError(name, "not a nianbao.report/1 report: " + "; ".join(problems[:5]))
     sections = []
     for s in report.get("sections") or []:
         if not isinstance(s, dict):
@@ -295,6 +311,9 @@ def _prepare(db: Database, item: LoadItem) -> _Prepared:
             "name": c.get("name"),
             "ok": 1 if c.get("ok") else 0,
             "cells": json.dumps(c.get("cells") or [], ensure_ascii=False),
+            # a prose check's statement (parsers/prose.py); NULL for the arithmetic ones
+            "sentence": c.get("sentence"), "stated": c.get("stated"), "printed": c.get("printed"),
+            "about": json.dumps(c["about"], ensure_ascii=False) if c.get("about") else None,
         }
         for c in report.get("checks") or []
     ]
@@ -323,21 +342,28 @@ def _prepare(db: Database, item: LoadItem) -> _Prepared:
         "source": report.get("source"),
     }
     # What the archive shows of this report; the fetch time of an identical capture is not news.
-    # (The cells are digested with their row labels, as version 2 stored them, so that an
-    # archive migrated from v2 still finds its reports unchanged.)
+    # (Digested as version 2 stored it — cells with their row labels, checks without the
+    # columns later versions added when those are empty — so that an archive migrated from
+    # v2 still finds its reports unchanged.)
     record["digest"] = _digest({
         "record": {k: v for k, v in record.items() if k != "fetched_at"},
-        "sections": sections, "cells": cells, "checks": checks,
+        "sections": sections, "cells": cells,
+        "checks": [{k: v for k, v in c.items() if v is not None or k in _V2_CHECK_KEYS} for c in checks],
     })
     record["agency_id"] = who.agency_id
     layout.add_equations(checks, cells)
-    return _Prepared(name, report_id, record, sections, cells, checks, docs, who)
+    # a mirror page is a copy of the report it copies, never a second report (archive/copies.py)
+    plan = copies.plan(db, report_id, url, record, copies.content_of(text, cells),
+                       copies.provenance_of(db, url))
+    record["official"] = plan.official  # after the digest: a source's kind is not a new reading
+    return _Prepared(name, report_id, record, sections, cells, checks, docs, who, plan, main,
+                     report.get("script"))
 
 
 _REPORT_COLUMNS = (
     "id", "agency", "year", "title", "template", "url", "published", "fetched_at", "sha256",
     "status", "region", "level", "source_id", "script", "kind", "flags", "text", "source", "digest",
-    "agency_id",
+    "agency_id", "official",
 )
 # An upsert that keeps the row's rowid (the search index is keyed on it).
 _UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}".format(
@@ -357,7 +383,9 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
 
     Its search index changes join `index` only once its rows are written.
     """
-    report_id, record = p.report_id, p.record
+    report_id, record, plan = p.report_id, p.record, p.plan
+    if plan.copy_of is not None:
+        return _record_copy(db, plan, record["url"], p.documents, p.main, p.script, p.name)
     old = db.execute(
         "SELECT rowid, title, agency, text, digest FROM reports WHERE id = ?", [report_id]
     ).fetchone()
@@ -366,6 +394,7 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
     stale = [r for (r,) in db.execute(
         "SELECT id FROM reports WHERE url = ? AND id <> ?", [record["url"], report_id]
     )]
+    stale += [rid for rid, _u, _s in plan.replaces if rid != report_id and rid not in stale]
     new_documents = _new_documents(db, report_id, p.documents)
     if old is not None and old[4] == record["digest"] and not stale and not new_documents:
         return LoadResult(report_id, "unchanged")
@@ -400,11 +429,28 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
                 _insert(db, table, p.cells[table], columns=_STORED_CELL_COLUMNS[table], numbered=True)
             _insert(db, "checks", p.checks)
             versions.record(db, report_id, record)
+            copies.after_write(db, report_id, plan, record["url"], seen=p.main.get("fetched_at"),
+                               script=p.script, sha256=p.main["sha256"])
+            crosschecks.after_write(db, report_id, removed=stale)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
         # rolled back to the savepoint; the value itself is the problem, so name the report
         raise LoadError(p.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
     index.extend(mine)
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
+
+
+def _record_copy(db: Database, plan: copies.Plan, url: str, docs: list[LoadDocument], main: LoadDocument,
+                 script: str | None, name: str) -> LoadResult:
+    """Keep a mirror's captures with the report it copies and record it in ``copies``."""
+    assert plan.copy_of is not None
+    try:
+        with db.atomic():
+            _write_documents(db, plan.copy_of, _new_documents(db, plan.copy_of, docs))
+            copies.record_copy(db, plan.copy_of, url, seen=main.get("fetched_at"), script=script,
+                               similarity=plan.similarity, sha256=main["sha256"], is_source=False)
+    except (sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
+        raise LoadError(name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
+    return LoadResult(plan.copy_of, "unchanged", copy_of=plan.copy_of)
 
 
 def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) -> list[LoadDocument]:
@@ -425,6 +471,7 @@ def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) 
 def _supersede(db: Database, stale_id: str, report_id: str, index: schema.SearchIndexWrites) -> None:
     """Move a superseded report's captures to `report_id` and delete the rest of it."""
     versions.supersede(db, stale_id, report_id)
+    copies.supersede(db, stale_id, report_id)
     have = {
         (u, s) for u, s in db.execute(
             "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]

@@ -14,14 +14,14 @@ import functools
 import hashlib
 import mimetypes
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from nianbao import parsers
-from nianbao.contract import CaptureRecord, LoadDocument
+from nianbao.contract import CaptureRecord, LoadDocument, Report
 
 # Attachments worth trying as the report document, most structured first.
 _ATTACHMENT_ORDER = (".docx", ".pdf", ".html", ".htm", ".shtml")
@@ -52,7 +52,7 @@ class BuildSummary:
         return [head, *(f"  failed: {problem}" for problem in self.failed)]
 
 
-def has_tables(report: dict[str, Any]) -> bool:
+def has_tables(report: Mapping[str, Any]) -> bool:
     """True when the parse found at least one number in the template tables."""
     for key in ("active_disclosure", "applications", "reviews"):
         if any(c.get("value") is not None for c in report.get(key) or []):
@@ -70,7 +70,7 @@ def _attachment_rank(record: CaptureRecord) -> int:
 
 def choose_report(
     candidates: list[tuple[CaptureRecord, bytes]], hints: dict[str, Any]
-) -> tuple[dict[str, Any] | None, list[str]]:
+) -> tuple[Report | None, list[str]]:
     """Parse a report's documents and keep the best reading.
 
     The page comes first: when its own body holds the tables it is the report. Otherwise
@@ -78,7 +78,7 @@ def choose_report(
     so its text is still archived. Returns the report (or None) and the errors seen.
     """
     errors: list[str] = []
-    fallback: dict[str, Any] | None = None
+    fallback: Report | None = None
     for record, data in candidates:
         try:
             report = parsers.parse_bytes(
@@ -124,8 +124,12 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
         page = [r for r in records if r.get("kind") == "page"]
         attachments = sorted((r for r in records if r.get("kind") != "page"), key=_attachment_rank)
         ordered = page + attachments
-        payloads = [(r, captures.read_payload(data_dir, r)) for r in ordered]
         first = ordered[0]
+        try:
+            payloads = [(r, captures.read_payload(data_dir, r)) for r in ordered]
+        except captures.CaptureError as exc:  # one damaged capture costs its report, not the build
+            summary.failed.append(f"{report_url}: {exc}")
+            continue
         hints = {k: first.get(k) for k in ("title", "published", "agency") if first.get(k)}
         report, errors = choose_report(payloads, hints)
         if report is None:
@@ -202,11 +206,11 @@ class _Loader:
         self.db, self.summary, self.size = db, summary, size
         self.pending: list[tuple[Any, Callable[[], object] | None]] = []
 
-    def add(self, report: dict[str, Any], *, then: Callable[[], object] | None = None, **kwargs: Any) -> None:
+    def add(self, report: Report, *, then: Callable[[], object] | None = None, **kwargs: Any) -> None:
         """Queue a report (load_report's keyword arguments); `then` runs once it is archived."""
         from nianbao.archive import load
 
-        self.pending.append((load.LoadItem(report, **kwargs), then))
+        self.pending.append((load.LoadItem(cast(dict[str, Any], report), **kwargs), then))
         if len(self.pending) >= self.size:
             self.flush()
 
@@ -220,7 +224,7 @@ class _Loader:
                 then()
 
 
-def _count(summary: BuildSummary, report: dict[str, Any], result: Any) -> bool:
+def _count(summary: BuildSummary, report: Mapping[str, Any], result: Any) -> bool:
     """Count one load result (a LoadResult, or the LoadError of a refused report)."""
     from nianbao.archive import load
 
