@@ -61,11 +61,9 @@ def page_meta(root: etree._Element) -> dict[str, str]:
 
 
 INFO_TAGS = {"td", "th", "span", "li", "p", "div", "dd", "dt", "label", "em", "b", "strong"}
-_LABELS = ("索引号", "發布機構", "发布机构", "公开日期", "公開日期", "发布日期", "發布日期", "成文日期",
-           "文号", "文號", "名称", "名稱", "来源", "來源")
-# a label split over elements (<span>发布</span>机构：) still has its colon in one text
-_LABEL_TEXTS = etree.XPath("//text()[" + " or ".join(f"contains(., '{w}')" for w in (*_LABELS, "：", ":"))
-                           + "]")
+# Every element the label pattern matches holds a colon in one of its texts (the label
+# itself may be split over elements: <span>发布</span>机构：), so only those are looked at.
+_LABEL_TEXTS = etree.XPath("//text()[contains(., '：') or contains(., ':')]")
 
 
 def info_table(root: etree._Element) -> dict[str, str]:
