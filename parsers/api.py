@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from . import limits
 from .model import Document, ParseError
 
 SCHEMA = "nianbao.report/1"
@@ -21,6 +22,7 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> Doc
     from . import detect
 
     kind = detect.sniff(data, source, content_type)
+    limits.check(kind, data, source)  # sizes before inflating (parsers/limits.py)
     if kind == "html":
         from . import extract_html as extractor
     elif kind == "pdf":
@@ -48,7 +50,9 @@ def parse_bytes(
     """
     from . import report
 
+    limits.progress("reading the document")
     document = extract(data, source, content_type=content_type)
+    limits.progress("analysing the report")
     return report.analyse(document, hints=meta or {})
 
 
