@@ -63,6 +63,7 @@ def crawl_and_build(
     urls: Iterable[str] = (),
     settings: Mapping[str, Any] | None = None,
     build: bool = True,
+    parsing: Any = None,  # parse_pool.Settings: time/memory limits and workers of the build step
 ) -> CrawlOutcome:
     """Crawl, load what is new, record the run in the archive; the lines to print and the exit status."""
     from nianbao.archive import coverage, health, load
@@ -80,7 +81,7 @@ def crawl_and_build(
         out.lines = crawl.lines()
         out.exit_status = crawl.exit_status
         return out
-    summary = pipeline.build_from_captures(db_path, data_dir)
+    summary = pipeline.build_from_captures(db_path, data_dir, parsing=parsing)
     db = load.open_archive(db_path)
     this = crawl.run["run_id"] if crawl.run else None
     health.record_runs(db, [r for r in _journal(data_dir) if r["run_id"] != this])  # earlier --no-build runs
