@@ -94,9 +94,11 @@ def read_table(table: etree._Element, notes: list[str] | None = None) -> Table:
             rs = span(td.get("rowspan"))
             cs = min(span(td.get("colspan")), MAX_COLSPAN)
             rs = min(rs, len(real) - i) if rs > 1 else 1
-            if j + cs > width_cap:
+            if j + cs > width_cap:  # spans pushed past the widest real table: the cell alone
                 capped += 1
                 cs = max(1, width_cap - j)
+                if j >= width_cap:
+                    rs = 1
             for dj in range(cs):
                 row[j + dj] = Cell(text, spanned=bool(dj))
                 for di in range(1, rs):

@@ -41,6 +41,11 @@ class Limits:
         return self.memory_mb * MB // 8
 
     @property
+    def max_html_bytes(self) -> int:
+        """An HTML page's size: its DOM, text and blocks take about 30 times its bytes."""
+        return self.memory_mb * MB // 32
+
+    @property
     def max_html_elements(self) -> int:
         """HTML elements (counted as start tags): about a kilobyte of memory each, all told."""
         return self.memory_mb * 1024
@@ -120,7 +125,11 @@ _TAG_START = re.compile(rb"<[A-Za-z]")
 
 
 def check_html(data: bytes, source: str) -> None:
-    """Count start tags before building a DOM (libxml2 and our walkers cost per element)."""
+    """The page's size, then its start tags, before building a DOM (libxml2 and our walkers
+    cost per byte and per element)."""
+    if len(data) > _limits.max_html_bytes:
+        raise ParseError(source, f"document too large: {size(len(data))} of HTML "
+                         f"(limit {size(_limits.max_html_bytes)})")
     limit = _limits.max_html_elements
     if len(data) // 3 <= limit:  # a start tag takes at least three bytes
         return
@@ -165,8 +174,10 @@ def _inflated_size(data: bytes, start: int, cap: int) -> int:
             pos += len(piece)
             out = d.decompress(piece, chunk)
             total += len(out)
-            while d.unconsumed_tail and total <= cap:
+            while d.unconsumed_tail and not d.eof and total <= cap:
                 out = d.decompress(d.unconsumed_tail, chunk)
+                if not out:
+                    break
                 total += len(out)
             if total > cap:
                 return total
