@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -51,3 +53,27 @@ class LoopbackMiddleware:
         if (urlsplit(request.url).hostname or "") in LOOPBACK:
             request.meta["autothrottle_dont_adjust_delay"] = True
         return None
+
+
+class RedirectLoopMiddleware:
+    """Fail a redirect loop loudly, before Scrapy's duplicate filter drops it in silence.
+
+    A → B → A: RedirectMiddleware would schedule A again, the duplicate filter would drop
+    it, and the report link would end neither captured nor failed. Placed just above
+    RedirectMiddleware, this sees the redirect first and raises IgnoreRequest naming the
+    chain, which reaches the spider's errback (kind "redirects").
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
+        return cls()
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400) or not location:
+            return response
+        target = urljoin(response.url, location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target.split("#")[0] in chain:
+            raise IgnoreRequest(f"redirect loop: {' -> '.join([*chain, target])}")
+        return response

@@ -43,6 +43,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "nianbao.crawler.middlewares.LoopbackMiddleware": 20,
     "nianbao.crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # just above RedirectMiddleware (600): sees a redirect response before it does
+    "nianbao.crawler.middlewares.RedirectLoopMiddleware": 610,
 }
 ITEM_PIPELINES = {
     "nianbao.crawler.pipelines.CapturePipeline": 300,

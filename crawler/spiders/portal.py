@@ -148,6 +148,7 @@ class PortalSpider(scrapy.Spider):
         spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
         spider.recheck_all = crawler.settings.getbool("NIANBAO_RECHECK_ALL", False)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._scheduled, signal=signals.request_scheduled)
         return spider
 
     # -- helpers -----------------------------------------------------------------------
@@ -173,6 +174,18 @@ class PortalSpider(scrapy.Spider):
             return False
         self.tally.captured(src.id, None, report_url)
         return True
+
+    def _too_long(self, src: Source, url: str, report_url: str | None) -> bool:
+        """A URL past URL_LENGTH_LIMIT: Scrapy would drop its request without a word, so the
+        report link is failed here, with its reason, instead of showing as never reached."""
+        limit = self.crawler.settings.getint("URL_LENGTH_LIMIT", 2083) if getattr(self, "crawler", None) \
+            else 2083
+        if limit and len(url) > limit:
+            self.tally.failed(src.id, url, "url_too_long",
+                              f"URL of {len(url):,} characters, longer than URL_LENGTH_LIMIT ({limit})",
+                              report_url)
+            return True
+        return False
 
     def _document_request(self, src: Source, url: str, callback: Any, **meta: Any) -> Request:
         meta.update(
@@ -208,6 +221,8 @@ class PortalSpider(scrapy.Spider):
                 continue
             tally.report_found(entry.url, entry.title, entry.published)
             meta = {"title": entry.title, "published": entry.published, "report_url": entry.url}
+            if self._too_long(src, entry.url, entry.url):
+                continue
             if attachment_url(entry.url, response.url):
                 if not self._settled(src, entry.url, entry.url):
                     yield self._document_request(
@@ -293,9 +308,9 @@ class PortalSpider(scrapy.Spider):
             href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
             text = " ".join(node.xpath(".//text()").getall()).strip()
             url = attachment_url(href, response.url, text)
-            if url and url != response.url and self._allowed(src, url) and not self._settled(
+            if url and url != response.url and self._allowed(src, url) and not self._too_long(
                 src, url, _listed(meta)
-            ):
+            ) and not self._settled(src, url, _listed(meta)):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
                     listed_url=_listed(meta),
@@ -320,6 +335,19 @@ class PortalSpider(scrapy.Spider):
                               "304 Not Modified but no earlier capture", _listed(response.meta))
         else:
             self.tally.captured(response.meta.get("source_id"), None, _listed(response.meta))
+
+    def _scheduled(self, request: Request, spider: Any = None) -> None:
+        """A report link that redirects off the allowed domains: Scrapy drops the redirected
+        request when it is scheduled, without an errback, so the link is failed here."""
+        redirected = request.meta.get("redirect_urls")
+        sid = request.meta.get("source_id")
+        if not redirected or not request.meta.get("nianbao_capture") or sid not in self.by_id:
+            return
+        host = (urlsplit(request.url).hostname or "").lower()
+        if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
+            self.tally.failed(sid, request.url, "offsite_redirect",
+                              f"redirected from {redirected[0]} to {request.url}, off the allowed domains",
+                              _listed(request.meta))
 
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): count it for its source and report.

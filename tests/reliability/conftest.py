@@ -28,6 +28,10 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # bench/ (the hostile input generators) is not an installed package
     sys.path.insert(0, str(REPO))
 
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # hostile_portal.py beside this file
+    sys.path.insert(0, str(HERE))
+
 RECORD = Path(os.environ.get("NIANBAO_RELIABILITY_OUT") or REPO / "build" / "reliability.jsonl")
 
 
@@ -150,3 +154,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def sampler():
     return PeakSampler
+
+
+@pytest.fixture(scope="module")
+def hostile_portal():
+    """The hostile portal (hostile_portal.py), served on 127.0.0.1 for one test module."""
+    from hostile_portal import HostilePortal
+
+    server = HostilePortal().start()
+    yield server
+    server.close()
