@@ -58,9 +58,13 @@ def agency_key(db: Database) -> Callable[[str | None, dict[str, Any] | None], st
     in canonical names (issue 10's ``agencies`` table with aliases): look the name up there.
     """
 
+    from . import agencies  # one name per agency: its canonical name when the archive knows it
+
     def key(name: str | None, source: dict[str, Any] | None) -> str | None:
         chosen = (source or {}).get("agency") or name
-        return _WS.sub("", chosen) if chosen else None
+        if not chosen:
+            return None
+        return agencies.canonical(db, chosen) or _WS.sub("", chosen)
 
     return key
 
@@ -115,9 +119,9 @@ def refresh(db: Database) -> int:
             reports[(name, r["year"])] = r
     for sids in agency_sources.values():
         for sid in list(sids):
-            s = sources.get(sid)
-            if s and s.get("agencies"):
-                sids |= groups[(s["agencies"], s.get("region"))]
+            src = sources.get(sid)
+            if src and src.get("agencies"):
+                sids |= groups[(src["agencies"], src.get("region"))]
 
     # Per source: the runs that read its lists, with the years they name and whether complete.
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -174,7 +178,7 @@ def refresh(db: Database) -> int:
     with db.atomic():
         db.execute("DELETE FROM coverage")
         if rows:
-            db["coverage"].insert_all(rows, pk=("agency", "year"))
+            db.table("coverage").insert_all(rows, pk=("agency", "year"))
     return len(rows)
 
 

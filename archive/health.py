@@ -68,12 +68,12 @@ def _upsert_source(db: Database, entry: dict[str, Any], started: str) -> None:
         row["allowed_domains"] = json.dumps(entry["allowed_domains"], ensure_ascii=False)
     if "verified" in entry:
         row["verified"] = 1 if entry["verified"] else 0
-    existing = db["sources"].count_where("id = ?", [sid])
+    existing = db.table("sources").count_where("id = ?", [sid])
     if not existing:
         row["first_seen"] = started
-        db["sources"].insert(row, pk="id", alter=False)
+        db.table("sources").insert(row, pk="id", alter=False)
     else:
-        db["sources"].update(sid, row)
+        db.table("sources").update(sid, row)
 
 
 def _history(db: Database, source_id: str, started: str) -> list[dict[str, Any]]:
@@ -171,11 +171,11 @@ def record_run(
     if build is not None:
         extra.update(build_new=build.get("new"), build_changed=build.get("changed"),
                      build_failed=build.get("failed"))
-    if db["crawl_runs"].count_where("id = ?", [run_id]):
+    if db.table("crawl_runs").count_where("id = ?", [run_id]):
         if exit_status is not None:
             extra["exit_status"] = exit_status
         if extra:
-            db["crawl_runs"].update(run_id, extra)
+            db.table("crawl_runs").update(run_id, extra)
         return list(db.query("SELECT * FROM crawl_sources WHERE run_id = ? ORDER BY id", [run_id]))
 
     rows: list[dict[str, Any]] = []
@@ -192,7 +192,7 @@ def record_run(
             "pages", "reports_found", "reports_new", "reports_changed", "reports_unchanged",
             "reports_failed", "reports_unaccounted", "documents_new", "documents_changed",
             "documents_unchanged", "documents_failed")}
-        db["crawl_runs"].insert({
+        db.table("crawl_runs").insert({
             "id": run_id,
             "started": started,
             "finished": run.get("finished"),
@@ -212,7 +212,7 @@ def record_run(
             "exit_status": computed_exit if exit_status is None else exit_status,
             **extra,
         }, pk="id")
-        db["crawl_sources"].insert_all(rows, pk="id")
+        db.table("crawl_sources").insert_all(rows, pk="id")
         failures = [
             {"run_id": run_id, "source_id": row["source_id"], "url": f.get("url"),
              "report_url": f.get("report_url"), "kind": f.get("kind") or "other",
@@ -221,9 +221,9 @@ def record_run(
             for row in run.get("sources") or [] for f in row.get("failure_records") or []
         ]
         if failures:
-            db["crawl_failures"].insert_all(failures, pk="id")
+            db.table("crawl_failures").insert_all(failures, pk="id")
         for r in rows:
-            db["sources"].update(r["source_id"], {
+            db.table("sources").update(r["source_id"], {
                 "last_run_id": run_id, "last_status": r["status"], "last_reason": r["reason"],
                 "last_reason_zh": r["reason_zh"], "last_reason_en": r["reason_en"],
                 "last_detail": r["detail"], "last_success": r["last_success"],
@@ -235,7 +235,7 @@ def record_run(
             sid = entry.get("id")
             if sid:
                 zh, en = REASONS[entry.get("reason") or "unverified"]
-                db["sources"].update(sid, {"last_status": "skipped", "last_reason": entry.get("reason"),
+                db.table("sources").update(sid, {"last_status": "skipped", "last_reason": entry.get("reason"),
                                            "last_reason_zh": zh, "last_reason_en": en})
     return rows
 

@@ -12,17 +12,24 @@ sha256), provenance and review columns on ``reports``, template row labels on
 ``applications``, indexes for the facets, and the bigram search indexes
 (``sections_fts``, ``reports_fts``; see archive/search.py). Version 3 adds crawl health and
 coverage: ``sources``, ``crawl_runs``, ``crawl_sources``, ``crawl_failures``, ``coverage``.
+
+Version 4 adds what the report and agency pages need: ``agencies`` and ``agency_names``
+(one canonical name per agency, archive/agencies.py) with ``reports.agency_id``,
+``report_versions`` (every reading, archive/versions.py), ``checks.equations`` (each
+failing equation with both sides as printed, archive/layout.py) and the view
+``report_figures`` (archive/figures.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from sqlite_utils import Database
 
 from . import search
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = {
@@ -59,40 +66,40 @@ _REPORT_FK = [("report_id", "reports", "id")]
 
 def _v1_contract(db: Database) -> None:
     """The tables and required columns of ARCHIVE_DB.md."""
-    db["reports"].create(
+    db.table("reports").create(
         {
             "id": str, "agency": str, "year": int, "title": str, "template": str, "url": str,
             "published": str, "fetched_at": str, "sha256": str, "status": str,
         },
         pk="id",
     )
-    db["sections"].create(
+    db.table("sections").create(
         {"id": int, "report_id": str, "number": int, "heading": str, "text": str},
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["active_disclosure"].create(
+    db.table("active_disclosure").create(
         {
             "id": int, "report_id": str, "article": str, "item": str, "metric": str,
             "value": "ANY", "unit": str, "raw": str,
         },
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["applications"].create(
+    db.table("applications").create(
         {
             "id": int, "report_id": str, "row": str, "row_label": str, "applicant": str,
             "value": int, "raw": str,
         },
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["reviews"].create(
+    db.table("reviews").create(
         {"id": int, "report_id": str, "stage": str, "outcome": str, "value": int, "raw": str},
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["checks"].create(
+    db.table("checks").create(
         {"id": int, "report_id": str, "name": str, "ok": int, "cells": str},
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["documents"].create(
+    db.table("documents").create(
         {
             "id": int, "url": str, "sha256": str, "content_type": str, "fetched_at": str,
             "report_id": str,
@@ -102,10 +109,10 @@ def _v1_contract(db: Database) -> None:
 
 
 def _add_missing(db: Database, table: str, columns: dict[str, object]) -> None:
-    have = set(db[table].columns_dict)
+    have = set(db.table(table).columns_dict)
     for name, col_type in columns.items():
         if name not in have:
-            db[table].add_column(name, col_type)
+            db.table(table).add_column(name, col_type)
 
 
 def _v2_public_archive(db: Database) -> None:
@@ -121,7 +128,7 @@ def _v2_public_archive(db: Database) -> None:
         "kind": str, "length": int, "warc_file": str, "warc_offset": int,
     })
     if "blobs" not in db.table_names():
-        db["blobs"].create({"sha256": str, "length": int, "content": bytes}, pk="sha256")
+        db.table("blobs").create({"sha256": str, "length": int, "content": bytes}, pk="sha256")
 
     for row, label in APPLICATION_ROW_LABELS.items():
         db.execute(
@@ -140,7 +147,7 @@ def _v2_public_archive(db: Database) -> None:
         "documents": [["report_id", "url", "sha256"], ["sha256"]],
     }.items():
         for cols in columns:
-            db[table].create_index(cols, if_not_exists=True)
+            db.table(table).create_index(cols, if_not_exists=True)
 
     # Contentless FTS5 tables: they hold the bigram index only, not a second copy of the
     # text; rowid = the row's rowid in sections / reports. load.py keeps them in step.
@@ -166,7 +173,7 @@ def _v3_crawl_health(db: Database) -> None:
     Loaded by archive/health.py (from the crawler's run journal) and archive/coverage.py
     (agency x year, derived from reports and runs); see those modules for the meanings.
     """
-    db["sources"].create(
+    db.table("sources").create(
         {
             "id": str, "url": str, "level": str, "region": str, "agency": str, "agencies": str,
             "platform": str, "allowed_domains": str, "verified": int, "note": str,
@@ -176,7 +183,7 @@ def _v3_crawl_health(db: Database) -> None:
         },
         pk="id", if_not_exists=True,
     )
-    db["crawl_runs"].create(
+    db.table("crawl_runs").create(
         {
             "id": str, "started": str, "finished": str, "nianbao_version": str, "settings": str,
             "finish_reason": str, "log_file": str, "sources_crawled": int, "sources_ok": int,
@@ -189,7 +196,7 @@ def _v3_crawl_health(db: Database) -> None:
         },
         pk="id", if_not_exists=True,
     )
-    db["crawl_sources"].create(
+    db.table("crawl_sources").create(
         {
             "id": int, "run_id": str, "source_id": str, "started": str, "status": str, "reason": str,
             "reason_zh": str, "reason_en": str, "detail": str, "pages": int, "list_links": int,
@@ -203,7 +210,7 @@ def _v3_crawl_health(db: Database) -> None:
         pk="id", foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
         if_not_exists=True,
     )
-    db["crawl_failures"].create(
+    db.table("crawl_failures").create(
         {
             "id": int, "run_id": str, "source_id": str, "url": str, "report_url": str, "kind": str,
             "kind_zh": str, "reason": str,
@@ -211,7 +218,7 @@ def _v3_crawl_health(db: Database) -> None:
         pk="id", foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
         not_null={"kind", "reason"}, if_not_exists=True,
     )
-    db["coverage"].create(
+    db.table("coverage").create(
         {
             "agency": str, "year": int, "status": str, "status_zh": str, "published": str,
             "deadline": str, "deadline_kind": str, "days_late": int, "report_id": str,
@@ -227,14 +234,41 @@ def _v3_crawl_health(db: Database) -> None:
         "reports": [["source_id"]],
     }.items():
         for cols in columns:
-            db[table].create_index(cols, if_not_exists=True, unique=cols == ["run_id", "source_id"]
+            db.table(table).create_index(cols, if_not_exists=True, unique=cols == ["run_id", "source_id"]
                                    and table == "crawl_sources")
+
+
+def _v4_pages(db: Database) -> None:
+    """Agencies and their names, report versions, failing equations, the key figures view."""
+    from . import agencies, figures, layout, versions
+
+    agencies.create_tables(db)
+    versions.create_tables(db)
+    _add_missing(db, "checks", {"equations": str})
+    for report_id, in db.execute(
+        "SELECT DISTINCT report_id FROM checks WHERE ok = 0 AND equations IS NULL"
+    ).fetchall():
+        values = layout.values_of({
+            t: [dict(zip(k, r, strict=True)) for r in db.execute(
+                f"SELECT {', '.join(k)}, value FROM {t} WHERE report_id = ?", [report_id]).fetchall()]
+            for t, k in (("applications", ("row", "applicant", "value")),
+                         ("reviews", ("stage", "outcome", "value")))
+        })
+        for cid, name, cells in db.execute(
+            "SELECT id, name, cells FROM checks WHERE report_id = ? AND ok = 0", [report_id]
+        ).fetchall():
+            eqs = layout.equations_json_for_check({"name": name, "ok": False,
+                                                   "cells": json.loads(cells or "[]")}, values)
+            db.execute("UPDATE checks SET equations = ? WHERE id = ?",
+                       [json.dumps(eqs, ensure_ascii=False), cid])
+    figures.create_view(db)
 
 
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _v1_contract,
     2: _v2_public_archive,
     3: _v3_crawl_health,
+    4: _v4_pages,
 }
 
 

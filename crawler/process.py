@@ -15,6 +15,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from scrapy import Spider
 from scrapy.crawler import Crawler
 
 
@@ -31,7 +32,7 @@ def project_settings(overrides: Mapping[str, Any] | None = None, **fixed: Any) -
     return s
 
 
-def run_spider(spidercls: type, settings: Any, **spider_kwargs: Any) -> Crawler:
+def run_spider(spidercls: type[Spider], settings: Any, **spider_kwargs: Any) -> Crawler:
     """Run `spidercls` to the end; returns its Crawler (stats, spider). Once per process."""
     from scrapy.crawler import CrawlerProcess
 
@@ -48,9 +49,9 @@ def run_spider(spidercls: type, settings: Any, **spider_kwargs: Any) -> Crawler:
     finally:
         for sig, handler in saved_signals.items():
             signal.signal(sig, handler)
-        for handler in logging.root.handlers:
-            if handler not in saved_handlers:
-                handler.close()
+        for log_handler in logging.root.handlers:
+            if log_handler not in saved_handlers:
+                log_handler.close()
         logging.root.handlers[:] = saved_handlers
         logging.root.setLevel(saved_level)
     if errors:

@@ -27,7 +27,7 @@ from .. import clock
 from ..reasons import NEEDS_A_LOOK, SOURCE_STATUSES, assess
 from .captures import CaptureError
 from .process import project_settings, run_spider
-from .sources import DEFAULT_SOURCES, Source, SourceError, load_sources, source_for_url
+from .sources import SourceError, resolve_sources, skipped_sources
 from .summary import skipped_line, summary_line
 
 
@@ -67,27 +67,8 @@ class CrawlSummary:
         return out
 
 
-def resolve_sources(sources_file: str | os.PathLike[str] | None, urls: Iterable[str]) -> list[Source]:
-    """The sources to crawl: the given column URLs (described by the registry when listed
-    there), else every verified entry of the registry."""
-    urls = [u for u in urls if u]
-    if urls:
-        registry: list[Source] = []
-        if sources_file is not None or DEFAULT_SOURCES.exists():
-            registry = load_sources(sources_file)
-        return [source_for_url(u, registry) for u in urls]
-    return [s for s in load_sources(sources_file) if s.verified]
-
-
 def _status(row: dict[str, Any]) -> str:
     return row.get("status") or assess(row)[0]
-
-
-def skipped_sources(sources_file: str | os.PathLike[str] | None, urls: Iterable[str]) -> list[Source]:
-    """The registry entries a registry crawl leaves out (not verified), to say so."""
-    if any(u for u in urls):
-        return []
-    return [s for s in load_sources(sources_file) if not s.verified]
 
 
 def log_path(data_dir: str | os.PathLike[str]) -> Path:
@@ -123,6 +104,8 @@ def crawl(
     crawler = run_spider(PortalSpider, s, source_objects=sources,
                          skipped_sources=left_out)
     spider = crawler.spider
+    if not isinstance(spider, PortalSpider):
+        raise RuntimeError("the portal spider did not start")
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     run = getattr(spider, "last_run", None)
     return CrawlSummary(per_source=spider.tally.rows(), finish_reason=reason, skipped=skipped, run=run,

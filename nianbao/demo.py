@@ -1,10 +1,10 @@
 """`nianbao demo`: the whole job, end to end, on the bundled sample portal.
 
 The sample portal (demo/portal/, built by demo/build_portal.py from the five seed
-reports) is served on 127.0.0.1 by a plain HTTP server in a thread, crawled by the real
-spider, parsed and loaded into the archive, and the archive is served with Datasette.
-Nothing here is demo-specific logic beyond starting the portal: the crawl and the build
-are the ones `nianbao crawl` runs.
+reports; shipped in the package as nianbao/sample_portal) is served on 127.0.0.1 by a
+plain HTTP server in a thread, crawled by the real spider, parsed and loaded into the
+archive, and the archive is served with Datasette. Nothing here is demo-specific logic
+beyond starting the portal: the crawl and the build are the ones `nianbao crawl` runs.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-PORTAL_DIR = Path(__file__).resolve().parent.parent / "demo" / "portal"
+from .resources import sample_portal_dir
+
 COLUMN_PATH = "/zfxxgknb/index.html"
 
 
@@ -26,8 +27,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
-def start_portal(root: Path = PORTAL_DIR, port: int = 0) -> ThreadingHTTPServer:
-    """Serve `root` on 127.0.0.1 in a daemon thread; the caller shuts it down."""
+def start_portal(root: Path | None = None, port: int = 0) -> ThreadingHTTPServer:
+    """Serve `root` (default: the bundled portal) on 127.0.0.1 in a daemon thread; the
+    caller shuts it down."""
+    root = root if root is not None else sample_portal_dir()
     if not (root / COLUMN_PATH.lstrip("/")).exists():
         raise FileNotFoundError(f"sample portal missing at {root}: run demo/build_portal.py")
     handler = functools.partial(_QuietHandler, directory=str(root))

@@ -200,7 +200,7 @@ class Job:
         finally:
             Path(path).unlink(missing_ok=True)
         if status == "ok":
-            return a  # type: ignore[no-any-return]
+            return a
         raise parsers.ParseError(a, b)
 
 

@@ -18,6 +18,7 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,7 +35,7 @@ from ..captures import CaptureStore, Fetched
 from ..failures import classify
 from ..items import Capture
 from ..links import attachment_url, date_in, date_in_url
-from ..sources import Source, SourceError, load_sources, source_for_url
+from ..sources import Source, resolve_sources, skipped_sources
 from ..summary import Tally, summary_line
 from ..titles import is_report_title
 
@@ -105,39 +106,20 @@ class PortalSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.sources = self._resolve_sources(url, sources, source, source_objects)
+        if source_objects is not None:
+            self.sources = list(source_objects)
+        else:  # `scrapy crawl portal -a ...`: the same decision as `nianbao crawl`
+            urls, ids = (url or "").split(","), (source or "").split(",")
+            self.sources = resolve_sources(sources, urls, ids)
+            if not hasattr(self, "skipped_sources"):
+                self.skipped_sources = skipped_sources(sources, urls, ids)
         self.by_id = {s.id: s for s in self.sources}
         self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
         self.tally = Tally([s.id for s in self.sources])
         self.store: CaptureStore | None = None
         self.max_list_pages = 1000
         self.recheck_all = False
-
-    @staticmethod
-    def _resolve_sources(
-        url: str | None, sources_file: str | None, only: str | None, objects: list[Source] | None
-    ) -> list[Source]:
-        if objects is not None:
-            return list(objects)
-        if url:
-            try:
-                registry = load_sources(sources_file)
-            except SourceError:
-                if sources_file:  # a registry the user named must be right
-                    raise
-                registry = []  # a bare URL needs no registry
-            return [source_for_url(u.strip(), registry) for u in url.split(",") if u.strip()]
-        registry = load_sources(sources_file)
-        if only:
-            wanted = [s.strip() for s in only.split(",")]
-            unknown = [w for w in wanted if w not in {s.id for s in registry}]
-            if unknown:
-                raise ValueError(f"unknown source id(s) {', '.join(unknown)} in {sources_file or 'registry'}")
-            return [s for s in registry if s.id in wanted]
-        skipped = [s.id for s in registry if not s.verified]
-        if skipped:
-            logger.warning("sources with unknown column addresses, not crawled: %s", ", ".join(skipped))
-        return [s for s in registry if s.verified]
+        self.started: datetime | None = None  # set when the crawl starts (from_crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -264,7 +246,7 @@ class PortalSpider(scrapy.Spider):
     def _stored(self, response: Response) -> Response | None:
         """For a 304: the stored copy of the URL as a response (None if we hold none)."""
         record = self.store.latest(response.url) if self.store else None
-        if record is None:
+        if record is None or self.store is None:
             self.tally.failed(response.meta.get("source_id"), response.url, "no_capture",
                               "304 Not Modified but no earlier capture to re-read", _listed(response.meta))
             return None

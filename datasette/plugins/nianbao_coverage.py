@@ -10,9 +10,8 @@ template escapes every value.
 
 from __future__ import annotations
 
-from datasette.utils.asgi import Response
-
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 
 ROUTE = "/-/nianbao/coverage"
 DATABASE = "archive"

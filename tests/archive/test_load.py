@@ -9,7 +9,6 @@ import json
 import pytest
 
 from nianbao.archive import load, search
-from nianbao.contract import report_status
 
 
 def test_archive_holds_every_seed_cell_as_printed(archive_db, h):
@@ -40,10 +39,10 @@ def test_status_follows_the_checks(archive_db, h):
         t = h.truth(seed)
         rid = load.report_id_for(t["agency"], t["year"], h.seed_url(seed))
         status = archive_db["reports"].get(rid)["status"]
-        assert status == report_status({"name": n, "ok": False} for n in t["failing_checks"]), seed
+        assert status == h.truth_status(t), seed
         failing = [r["name"] for r in archive_db.query(
             "select name from checks where report_id = ? and ok = 0", [rid])]
-        assert failing == t["failing_checks"]
+        assert failing == h.truth_failing(t)
 
 
 def test_row_labels_come_from_the_template(archive_db):
@@ -160,6 +159,11 @@ def test_known_sha256_lists_every_capture(archive_db, h):
     (lambda a: a["report"]["sections"][-1].update(text="broken \udc80 text"), "UnicodeEncodeError"),
     (lambda a: a["report"]["applications"][-1].update(value=2**70), "OverflowError"),
     (lambda a: a["report"]["reviews"][0].pop("stage"), "has no stage"),
+    # the LoadDocument contract (nianbao.contract): fields and their types, nothing coerced
+    (lambda a: a["documents"][0].update(kind="pdf"), "not a LoadDocument (kind:"),
+    (lambda a: a["documents"][0].update(content="text, not bytes"), "content: Input should be a valid bytes"),
+    (lambda a: a["documents"][0].update(warc_offset="12"), "warc_offset"),
+    (lambda a: a["documents"][0].pop("fetched_at"), "fetched_at: Field required"),
 ])
 def test_bad_input_is_refused_with_its_name_and_nothing_is_written(tmp_path, h, mutate, problem):
     db = load.open_archive(tmp_path / "archive.db")

@@ -146,9 +146,9 @@ def test_discover_finds_the_demo_portals_report_column_from_its_home_page(demo_p
 
 def test_discover_obeys_robots_and_stays_on_the_host(demo_portal, tmp_path):
     """The demo's robots.txt forbids /admin/, linked from the home page as 政府信息公开（内部管理）."""
-    from nianbao.demo import PORTAL_DIR
+    from nianbao.resources import sample_portal_dir
 
-    home = (PORTAL_DIR / "index.html").read_text(encoding="utf-8")
+    home = (sample_portal_dir() / "index.html").read_text(encoding="utf-8")
     assert '<a href="/admin/index.html">政府信息公开' in home
     p = nianbao("discover", demo_portal + "/", "-s", "LOG_ENABLED=1", "-s", "LOG_LEVEL=DEBUG",
                 "-s", f"LOG_FILE={tmp_path / 'discover.log'}", cwd=tmp_path)
