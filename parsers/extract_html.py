@@ -207,9 +207,9 @@ def walk_blocks(node: etree._Element, notes: list[str] | None = None) -> list[Bl
             flush()
             continue
         if action == TEXT:
-            buf.append(arg)  # type: ignore[arg-type]
+            buf.append(str(arg))
             continue
-        el: etree._Element = arg  # type: ignore[assignment]
+        el: etree._Element = arg
         if action == CHILDREN:
             todo.extend(reversed(children(el)))
             continue

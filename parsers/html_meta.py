@@ -74,7 +74,7 @@ def info_table(root: etree._Element) -> dict[str, str]:
     the text), each no further than 80 characters, so a large or deeply nested page costs
     one pass over its text, not one `text_content()` per container.
     """
-    hits: list[tuple[int, str, str]] = []  # (document order, label, value)
+    hits: list[tuple[tuple[int, ...], str, str]] = []  # (document order, label, value)
     seen: set[etree._Element] = set()
     for text in _LABEL_TEXTS(root):
         el = text.getparent()
