@@ -64,13 +64,13 @@ def site(tmp_path_factory):
                  "fetched_at": "2024-01-01T00:00:00Z", "kind": "page", "content": body,
                  "warc_file": None, "warc_offset": None}]
         load.load_report(db, report, url=url, documents=docs)
-    good = dict(base, agency="测试好局")
-    for ctype, body in CAPTURES.items():
+    for j, (ctype, body) in enumerate(CAPTURES.items()):
+        good = dict(base, agency=f"测试好{j}局")
         url = f"https://www.example.gov.cn/r/{hashlib.sha256(body).hexdigest()[:8]}"
         docs = [{"url": url, "sha256": hashlib.sha256(body).hexdigest(), "content_type": ctype,
                  "fetched_at": "2024-01-01T00:00:00Z", "kind": "attachment", "content": body,
                  "warc_file": None, "warc_offset": None}]
-        load.load_report(db, dict(good, title=f"测试好局2022年政府信息公开工作年度报告{ctype}"), url=url,
+        load.load_report(db, dict(good, title=f"测试好{j}局2022年政府信息公开工作年度报告"), url=url,
                          documents=docs)
     db.close()
     with socket.socket() as s:
@@ -107,13 +107,17 @@ def _hrefs(html: str) -> list[str]:
 def test_links_to_originals_are_only_http_or_https(site, record):
     base, _ = site
     pages = ["/archive/reports", "/archive/documents", "/archive/reports?_sort=url"]
-    table = _get(base + "/archive/reports")[2].decode()
-    ids = re.findall(r'/archive/reports/([0-9a-f]{16})"', table)
-    assert ids, "no report rows on the table page"
+    status, _, body = _get(base + "/archive.json?" + urllib.parse.urlencode(
+        {"sql": "select id from reports", "_shape": "array"}))
+    ids = [r["id"] for r in __import__("json").loads(body)]
+    assert len(ids) == len(BAD_URLS) + len(CAPTURES)
     pages += [f"/archive/reports/{rid}" for rid in ids]
+    pages += [f"/-/nianbao/report/{rid}" for rid in ids]  # the report pages, where they exist
     seen = 0
     for page in pages:
         status, _, body = _get(base + page)
+        if page.startswith("/-/nianbao/report/") and status == 404:
+            continue  # no report pages in this build of the site
         assert status == 200, page
         for href in _hrefs(body.decode("utf-8")):
             target = urllib.parse.unquote(href).strip().lower()
