@@ -53,6 +53,11 @@ ENV_JOBS = "NIANBAO_JOBS"  # worker processes (0: parse in this process, no limi
 # with a real SIGSEGV (a NULL read in C), as a pdfium bug would.
 ENV_CRASH = "NIANBAO_TEST_CRASH_ON"
 MAX_TASKS = 100  # documents per worker before it is replaced (returns fragmented memory)
+# Imported once by the forkserver, so that a new worker (one replacing a killed one too)
+# starts parsing at once instead of importing pdfium, lxml and OpenCC first.
+PRELOAD = ["nianbao.parse_pool", "nianbao.parsers.extract_html", "nianbao.parsers.extract_pdf",
+           "nianbao.parsers.extract_docx", "nianbao.parsers.extract_text", "nianbao.parsers.report",
+           "nianbao.parsers.detect"]
 
 
 @dataclass(frozen=True)
@@ -216,7 +221,7 @@ class ParsePool:
         self.progress_dir = tempfile.mkdtemp(prefix="nianbao-parse-")
         self._ids = itertools.count()
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["nianbao.parse_pool"])
+        ctx.set_forkserver_preload(PRELOAD)
         self._pool = ProcessPool(
             max_workers=self.jobs, max_tasks=MAX_TASKS, initializer=_init_worker,
             initargs=(self.settings.limits, self.progress_dir, os.environ.get(ENV_CRASH, "")), context=ctx,

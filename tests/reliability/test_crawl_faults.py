@@ -9,6 +9,7 @@ and half-way through a build, each followed by a re-run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -161,10 +162,19 @@ def test_hostile_portal_crawl(hostile_portal, tmp_path, sampler, record):
            "re-run duplicates nothing")
 
 
-def _killpg(proc: subprocess.Popen) -> None:
-    with __import__("contextlib").suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=30)
+def kill_when(cmd: list[str], ready, timeout: float) -> None:
+    """Start `cmd` in its own process group; SIGKILL the group (workers too) once `ready()`."""
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None and not ready():
+            time.sleep(0.05)
+        assert ready(), "the kill would come before anything was done"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
 
 def test_sigkill_half_way_through_a_crawl(hostile_portal, tmp_path, sampler, record):
@@ -173,15 +183,7 @@ def test_sigkill_half_way_through_a_crawl(hostile_portal, tmp_path, sampler, rec
     index = tmp_path / "captures" / "index.jsonl"
     with sampler() as peak:
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and (not index.exists() or index.read_text().count("\n") < 2):
-                time.sleep(0.05)
-            assert index.exists(), "the crawl captured nothing before the kill"
-        finally:
-            _killpg(proc)
+        kill_when(cmd, lambda: index.exists() and index.read_text().count("\n") >= 2, timeout=120)
         seconds = time.monotonic() - t0
     partial = read_index(tmp_path)
     assert partial, "the kill came before any capture"
@@ -228,26 +230,20 @@ def test_sigkill_half_way_through_a_build(tmp_path, sampler, record):
     assert len(want) == n
     db = tmp_path / "archive.db"
     cmd = [NIANBAO, "build", "--db", str(db), "--data", str(data), *LIMITS]
+    def loaded() -> int:
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
+            try:
+                return int(con.execute("SELECT count(*) FROM reports").fetchone()[0])
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return 0
+
     with sampler() as peak:
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            deadline = time.monotonic() + 300
-            loaded = 0
-            while time.monotonic() < deadline and loaded < 3:
-                time.sleep(0.05)
-                if db.exists():
-                    try:
-                        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.2)
-                        loaded = con.execute("SELECT count(*) FROM reports").fetchone()[0]
-                        con.close()
-                    except sqlite3.Error:
-                        pass
-        finally:
-            _killpg(proc)
+        kill_when(cmd, lambda: db.exists() and loaded() >= 3, timeout=300)
         seconds = time.monotonic() - t0
-    assert loaded > 0, "the kill came before any report was loaded"
     killed = cells_by_report(db)
     assert len(killed) < n, "the build finished before the kill: nothing tested"
     archive_sound(db)

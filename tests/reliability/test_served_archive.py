@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from e2e_support import free_port, stop, wait_http
 
 from nianbao import parsers
 from nianbao.archive import load
@@ -73,30 +73,16 @@ def site(tmp_path_factory):
         load.load_report(db, dict(good, title=f"测试好{j}局2022年政府信息公开工作年度报告"), url=url,
                          documents=docs)
     db.close()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     log = (tmp / "serve.log").open("wb")
     proc = subprocess.Popen([NIANBAO, "serve", "--db", str(db_path), "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
     try:
-        while True:
-            try:
-                urllib.request.urlopen(base_url + "/-/versions.json", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp / "serve.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
+        wait_http(base_url + "/-/versions.json", timeout=60)
         yield base_url, db_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
