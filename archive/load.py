@@ -25,7 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
-from . import agencies, layout, schema, versions
+from . import agencies, layout, schema, transaction, versions
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CELL_TABLES = ("active_disclosure", "applications", "reviews")
@@ -52,9 +52,17 @@ class LoadResult:
 
 
 def open_archive(path: str | Path) -> Database:
-    """Open (creating it and its directory, or migrating, as needed) the archive at `path`."""
+    """Open (creating it and its directory, or migrating, as needed) the archive at `path`.
+
+    Inside a build (archive/transaction.py) this is the build's one connection. The file
+    is kept in WAL mode so that a served archive can be written without disturbing it.
+    """
+    building = transaction.current(path)
+    if building is not None:
+        return building
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
+    db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
     return db

@@ -43,9 +43,14 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "nianbao.crawler.middlewares.LoopbackMiddleware": 20,
     "nianbao.crawler.middlewares.ConditionalRequestMiddleware": 560,
-    # just above RedirectMiddleware (600): sees a redirect response before it does
-    "nianbao.crawler.middlewares.RedirectLoopMiddleware": 610,
+    # Scrapy's redirect middlewares, with loops and long chains named (every report link
+    # must end in a capture or a failure with a reason; see crawler/middlewares.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "nianbao.crawler.middlewares.AccountedMetaRefreshMiddleware": 580,
+    "nianbao.crawler.middlewares.AccountedRedirectMiddleware": 600,
 }
+DUPEFILTER_CLASS = "nianbao.crawler.middlewares.RedirectAwareDupeFilter"
 ITEM_PIPELINES = {
     "nianbao.crawler.pipelines.CapturePipeline": 300,
 }

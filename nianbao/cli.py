@@ -90,7 +90,19 @@ def _print_lines(*summaries: object) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Load the files given, or the whole capture store (no files, or --captures)."""
+    """Load the files given, or the whole capture store (no files, or --captures), in one
+    transaction: a served archive shows the old archive until the build commits."""
+    from nianbao.archive import transaction
+
+    try:
+        with transaction.build_transaction(args.db):
+            return _build(args)
+    except transaction.ArchiveBusy as exc:
+        _eprint(f"error: {exc}")
+        return 2
+
+
+def _build(args: argparse.Namespace) -> int:
     from . import pipeline, runs
 
     failed = 0
@@ -128,6 +140,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry (or the given column URLs), then load what was fetched."""
+    from nianbao.archive.transaction import ArchiveBusy
     from nianbao.crawler.captures import CaptureError
     from nianbao.crawler.sources import SourceError
 
@@ -139,7 +152,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
                                        settings=settings, build=not args.no_build,
                                        parsing=_parse_settings(args))
-    except (SourceError, CaptureError, ValueError) as exc:
+    except (SourceError, CaptureError, ValueError, ArchiveBusy) as exc:
         _eprint(f"error: {exc}")
         return runs.EXIT_USAGE
     for line in outcome.lines:

@@ -1,10 +1,12 @@
-"""Render docs/reliability.md from the figures the reliability suite recorded.
+"""Render the hostile-input section of docs/reliability.md from the suite's own record.
 
     python tools/reliability_doc.py build/reliability.jsonl docs/reliability.md
 
 `make reliability` runs tests/reliability (which appends one JSON line per hostile input or
 fault to build/reliability.jsonl) and then this, so the committed table is always the
-suite's own run; a plain `make test` writes only the git-ignored artefact.
+suite's own run; a plain `make test` writes only the git-ignored artefact. Only the part
+between the `hostile:begin` and `hostile:end` markers is replaced (appended when the file
+has none): the other sections (tools/faults_doc.py) are left alone.
 """
 
 from __future__ import annotations
@@ -52,9 +54,14 @@ def cell(value: object) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+BEGIN = "<!-- hostile:begin: rendered by tools/reliability_doc.py from build/reliability.jsonl -->"
+END = "<!-- hostile:end -->"
+
+
 def render(entries: list[dict], stamp: str) -> str:
     lines = [
-        "# Reliability: hostile inputs and faults",
+        BEGIN,
+        "## Hostile documents, parsing in a pool, crawl faults (issue 13)",
         "",
         "Produced by the suite's own run (`make reliability`: tests/reliability, then",
         "tools/reliability_doc.py). Each row is one hostile input or fault: the limit it ran under,",
@@ -82,13 +89,17 @@ def render(entries: list[dict], stamp: str) -> str:
         "ratios, PDF streams test-inflated with the output counted and dropped, HTML bytes and",
         "start tags, PDF page count. A crashed worker is replaced; its document is reported.",
         "",
-        "Known gap: the served archive's SQL time limit counts SQLite VM steps, so a query that",
-        "spends its time copying memory (a recursive CTE doubling a string) runs past it",
-        "(tests/reliability/test_served_archive.py, a strict xfail until issue 16's bounded",
-        "responses set SQLITE_LIMIT_LENGTH).",
-        "",
+        END,
     ]
     return "\n".join(lines)
+
+
+def splice(doc: str, section: str) -> str:
+    """`doc` with the marked section replaced by `section` (appended when absent)."""
+    if BEGIN in doc and END in doc:
+        head, rest = doc.split(BEGIN, 1)
+        return head + section + rest.split(END, 1)[1]
+    return doc.rstrip("\n") + "\n\n" + section + "\n"
 
 
 def main(argv: list[str]) -> int:
@@ -99,7 +110,8 @@ def main(argv: list[str]) -> int:
         print(f"{src}: no figures recorded (run the reliability suite first)", file=sys.stderr)
         return 1
     stamp = datetime.fromtimestamp(src.stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    out.write_text(render(entries, stamp), encoding="utf-8")
+    doc = out.read_text(encoding="utf-8") if out.exists() else "# Reliability\n"
+    out.write_text(splice(doc, render(entries, stamp)), encoding="utf-8")
     print(f"{out}: {len(entries)} rows from {src}")
     return 0
 

@@ -51,7 +51,7 @@ LINKS: dict[str, str] = {
 EXPECTED = {
     "/r/good1.html": "new", "/r/good2.html": "new", "/r/dots/dots.html": "new", "/r/gbk.html": "new",
     "/r/errpdf.html": "new", "/r/loop.html": "redirects", "/r/chain.html": "redirects",
-    "/r/offsite-redirect.html": "offsite_redirect",
+    "/r/offsite-redirect.html": "offsite",
     "/r/big-length.html": "too_big", "/r/big-nolength.html": "too_big", "/r/drip.html": "timeout",
     LONG: "url_too_long",
 }

@@ -26,8 +26,14 @@ def test_every_record_becomes_a_row(tmp_path):
     src = tmp_path / "r.jsonl"
     src.write_text("".join(json.dumps(e) + "\n" for e in entries), encoding="utf-8")
     out = tmp_path / "reliability.md"
-    assert _tool().main(["x", str(src), str(out)]) == 0
-    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| ")][2:]
+    out.write_text("# Reliability\n\n<!-- faults:begin -->\n| other | section |\n<!-- faults:end -->\n",
+                   encoding="utf-8")
+    tool = _tool()
+    assert tool.main(["x", str(src), str(out)]) == 0
+    assert tool.main(["x", str(src), str(out)]) == 0  # a second run replaces its section
+    text = out.read_text(encoding="utf-8")
+    assert "| other | section |" in text and text.count(tool.BEGIN) == 1
+    rows = [line for line in text.split(tool.BEGIN)[1].splitlines() if line.startswith("| ")][2:]
     assert len(rows) == 2
     assert "document too large \\| x" in rows[0] and "390 s, 17 GB" in rows[0]  # escaped; before-figure
     assert rows[1].count("| – |") >= 2
