@@ -174,7 +174,7 @@ def test_sql_time_limit_and_read_only_hold(site, record):
     assert status == 200 and body.startswith(b"[")
     record(what="heavy recursive and cross-join SQL; deletes, updates, inserts, drops, attach, pragma, "
            "vacuum by GET and POST", size=f"{len(HEAVY)} heavy + {2 * len(WRITES) + 3} write requests",
-           limit="SQL time limit 3 s, immutable file", seconds=round(seconds, 2), peak_mb=None,
+           limit="SQL time limit 3 s, read-only", seconds=round(seconds, 2), peak_mb=None,
            outcome="every one refused or cut at the time limit; the server answers after",
            lost="nothing: archive file byte for byte unchanged")
 
