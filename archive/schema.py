@@ -18,6 +18,11 @@ Version 4 adds what the report and agency pages need: ``agencies`` and ``agency_
 ``report_versions`` (every reading, archive/versions.py), ``checks.equations`` (each
 failing equation with both sides as printed, archive/layout.py) and the view
 ``report_figures`` (archive/figures.py).
+
+Version 5 adds the cross-checks: the ``prose`` checks' own columns on ``checks``
+(``sentence``, ``stated``, ``printed``, ``about``; parsers/prose.py), ``year_checks``
+(carry-over between consecutive years and spikes, archive/crosschecks.py), ``copies``
+(mirror pages of a report) and ``reports.official`` (archive/copies.py).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from sqlite_utils import Database
 
 from . import search
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = {
@@ -264,11 +269,21 @@ def _v4_pages(db: Database) -> None:
     figures.create_view(db)
 
 
+def _v5_crosschecks(db: Database) -> None:
+    """Prose checks' columns, checks between years, mirror copies and official sources."""
+    from . import copies, crosschecks
+
+    _add_missing(db, "checks", {"sentence": str, "stated": int, "printed": int, "about": str})
+    copies.create_tables(db)
+    crosschecks.create_tables(db)
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _v1_contract,
     2: _v2_public_archive,
     3: _v3_crawl_health,
     4: _v4_pages,
+    5: _v5_crosschecks,
 }
 
 

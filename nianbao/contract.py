@@ -5,8 +5,11 @@ report's checks alone:
 
 - ``ok``: every check passes;
 - ``flagged``: the printed numbers disagree: a check other than ``complete`` fails
-  (arithmetic now, prose checks later);
+  (an arithmetic check, or a ``prose`` check: the narrative states another figure);
 - ``incomplete``: no check fails except ``complete``: cells are blank or unreadable.
+
+Checks between two reports (the archive's ``year_checks``: carry-over from one year to the
+next) never change a status: they do not say which of the two reports is wrong.
 
 Flags (the parser's notes to a human: no year found, money without a unit, a row placed
 by arithmetic) do not change the status: they say *why* to look, the status says *what*

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ..contract import report_status
-from . import metadata, normalize, script, sections
+from . import metadata, normalize, prose, script, sections
 from .analysis import analyse_tables
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 
@@ -118,7 +118,8 @@ def analyse(document: Document, hints: dict[str, Any] | None = None) -> dict[str
         narrative_parts.extend(line.strip() for line in lines if line.strip())
 
     flags.extend(result_tables.flags)
-    checks = result_tables.checks
+    checks = [*result_tables.checks, *prose.checks(out_sections, result_tables.applications,
+                                                   result_tables.reviews, result_tables.active, year)]
     for c in checks:
         if not c["ok"]:
             if c["name"] == "complete":
