@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DB = "data/archive.db"
 DATA_HELP = ("capture store directory (default: the archive's own folder, so --db DIR/archive.db "
@@ -37,7 +39,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     failed = flagged = incomplete = 0
     show_bar = len(args.files) > 3 and sys.stderr.isatty()
 
-    def parse_one(path: str) -> dict:
+    def parse_one(path: str) -> Mapping[str, Any]:
         try:
             return parser.parse_file(path)
         except parsers.ParseError as exc:

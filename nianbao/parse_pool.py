@@ -37,9 +37,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from nianbao import parsers
+from nianbao.contract import Report
 from nianbao.parsers import limits as parse_limits
 from nianbao.parsers.limits import Limits
 
@@ -182,7 +183,7 @@ class Job:
     def __init__(self, pool: ParsePool, future: Any, task_id: int, source: str) -> None:
         self.pool, self.future, self.task_id, self.source = pool, future, task_id, source
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> Report:
         from pebble import ProcessExpired
 
         path = str(Path(self.pool.progress_dir) / str(self.task_id))
@@ -205,7 +206,7 @@ class Job:
         finally:
             Path(path).unlink(missing_ok=True)
         if status == "ok":
-            return a
+            return cast(Report, a)
         raise parsers.ParseError(a, b)
 
 
@@ -241,10 +242,10 @@ class ParsePool:
         return Job(self, future, task_id, str(path))
 
     def parse_bytes(self, data: bytes, source: str, *, content_type: str | None = None,
-                    meta: dict[str, Any] | None = None) -> dict[str, Any]:
+                    meta: dict[str, Any] | None = None) -> Report:
         return self.submit_bytes(data, source, content_type=content_type, meta=meta).result()
 
-    def parse_file(self, path: str | Path) -> dict[str, Any]:
+    def parse_file(self, path: str | Path) -> Report:
         return self.submit_file(path).result()
 
     def close(self) -> None:
@@ -269,7 +270,7 @@ class InlineParser:
         parse_limits.use(self.settings.limits)
 
     def parse_bytes(self, data: bytes, source: str, *, content_type: str | None = None,
-                    meta: dict[str, Any] | None = None) -> dict[str, Any]:
+                    meta: dict[str, Any] | None = None) -> Report:
         try:
             return parsers.parse_bytes(data, source, content_type=content_type, meta=meta)
         except parsers.ParseError:
@@ -277,7 +278,7 @@ class InlineParser:
         except Exception as exc:  # as in a worker: one document's bug is that document's error
             raise parsers.ParseError(source, f"internal error: {type(exc).__name__}: {exc}") from exc
 
-    def parse_file(self, path: str | Path) -> dict[str, Any]:
+    def parse_file(self, path: str | Path) -> Report:
         try:
             return parsers.parse_file(path)
         except parsers.ParseError:

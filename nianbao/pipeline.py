@@ -13,14 +13,14 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from nianbao import parse_pool, parsers
-from nianbao.contract import CaptureRecord, LoadDocument
+from nianbao.contract import CaptureRecord, LoadDocument, Report
 
 # Attachments worth trying as the report document, most structured first.
 _ATTACHMENT_ORDER = (".docx", ".pdf", ".html", ".htm", ".shtml")
@@ -51,7 +51,7 @@ class BuildSummary:
         return [head, *(f"  failed: {problem}" for problem in self.failed)]
 
 
-def has_tables(report: dict[str, Any]) -> bool:
+def has_tables(report: Mapping[str, Any]) -> bool:
     """True when the parse found at least one number in the template tables."""
     for key in ("active_disclosure", "applications", "reviews"):
         if any(c.get("value") is not None for c in report.get(key) or []):
@@ -70,8 +70,8 @@ def _attachment_rank(record: CaptureRecord) -> int:
 def choose_report(
     candidates: list[tuple[CaptureRecord, bytes]],
     hints: dict[str, Any],
-    parse: Callable[..., dict[str, Any]] = parsers.parse_bytes,
-) -> tuple[dict[str, Any] | None, list[str]]:
+    parse: Callable[..., Report] = parsers.parse_bytes,
+) -> tuple[Report | None, list[str]]:
     """Parse a report's documents and keep the best reading.
 
     The page comes first: when its own body holds the tables it is the report. Otherwise
@@ -80,7 +80,7 @@ def choose_report(
     `parse` is a `ParsePool`'s (bounded, in a worker) or the parsers' own.
     """
     errors: list[str] = []
-    fallback: dict[str, Any] | None = None
+    fallback: Report | None = None
     for record, data in candidates:
         try:
             report = parse(data, record["url"], content_type=record.get("content_type"), meta=hints)
@@ -181,7 +181,7 @@ def build_from_files(
     summary = BuildSummary()
     db = load.open_archive(db_path)
 
-    def parse_one(path: str | Path) -> tuple[Path, bytes | None, dict[str, Any] | None, str | None]:
+    def parse_one(path: str | Path) -> tuple[Path, bytes | None, Report | None, str | None]:
         p = Path(path)
         try:
             data = p.read_bytes()
@@ -217,7 +217,7 @@ def build_from_files(
     return summary
 
 
-def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any) -> bool:
+def _load(db: Any, summary: BuildSummary, report: Report, **kwargs: Any) -> bool:
     """Load one report and count it; a report the archive refuses is counted as failed.
 
     The archive writes nothing for a refused report, and its capture stays in the store.
@@ -225,7 +225,7 @@ def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any)
     from nianbao.archive import load
 
     try:
-        result = load.load_report(db, report, **kwargs)
+        result = load.load_report(db, cast(dict[str, Any], report), **kwargs)
     except load.LoadError as exc:
         summary.failed.append(str(exc))
         return False

@@ -9,11 +9,11 @@ that says what it is and what to do, so that no extractor is ever handed garbage
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import zipfile
 
+from .decoding import SAMPLE, plain_text
 from .model import ParseError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -46,9 +46,10 @@ def sniff(data: bytes, source: str, content_type: str | None = None) -> str:
     for magic, name in IMAGE_MAGICS.items():
         if data.startswith(magic):
             raise ParseError(source, f"{name}, not a text document: OCR is needed")
-    text = _as_text(data)
-    if text is None:
+    decoded = plain_text(data[:SAMPLE], partial=len(data) > SAMPLE)
+    if decoded is None:
         raise ParseError(source, "binary data of an unrecognised format, not a document")
+    text = decoded[0]
     if HTML_TAG.search(data[:65536]):
         return "html"
     if content_type and "html" in content_type.lower() and "<" in text[:2000]:
@@ -90,23 +91,3 @@ def _ole2_problem(data: bytes, source: str) -> str:
     if "PowerPoint".encode("utf-16-le") in body or low.endswith(".ppt"):
         return "legacy PowerPoint .ppt is not supported: convert to PDF"
     return "legacy Office (OLE2) document is not supported: convert to .docx or PDF"
-
-
-def _as_text(data: bytes) -> str | None:
-    """Decode as text if the bytes plausibly are text (few control characters), else None."""
-    sample = data[:65536]
-    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        return None
-    for enc in ("utf-8-sig", "utf-16", "gb18030"):
-        if enc == "utf-16" and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            # incremental: a multi-byte character cut at the sample's end is not an error
-            text = codecs.getincrementaldecoder(enc)().decode(sample, final=len(data) <= len(sample))
-        except UnicodeDecodeError:
-            continue
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
-        odd = sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
-        if text and (controls + odd) / len(text) < 0.02:
-            return text
-    return None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ..dates import iso_date
+
 _TITLE_WORDS = re.compile(r"年度报告|年报|工作报告")
 _TITLE_TAIL = re.compile(r"^(?:政府)?信息公开|^工作年度|^年度报告|^年报|^工作报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -17,7 +19,6 @@ _SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s)\s*")
 _AGENCY_TAIL = re.compile(
     r"(?:关于)?(?:\d{4}年度?)?(?:的)?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报).*$"
 )
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 
 
 def tidy_title(title: str) -> str:
@@ -87,19 +88,6 @@ def year_from_title(title: str | None) -> int | None:
         if 1990 <= y <= date.today().year + 1:
             return y
     return None
-
-
-def iso_date(text: str | None) -> str | None:
-    """An ISO date from 2021-01-20, 2021/1/20 or 2021年1月20日; None otherwise."""
-    if not text:
-        return None
-    m = _DATE.search(str(text))
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:
-        return None
 
 
 def published_from_lines(lines: list[str]) -> str | None:
