@@ -33,7 +33,7 @@ BEFORE = {
     "HTML nested 100,000 divs deep": "`HTML page has no text content` (issue 16)",
     "36 KB page of rowspan=200": "past 4.4 GB, wedged every later build (issue 16)",
     "worker killed by SIGSEGV": "the whole `nianbao build` died with the parser (parsing ran in-process)",
-    "3 MB table page against": "no time limit existed",
+    "10 MB table page against": "no time limit existed",
     "hostile portal": "redirect loops, offsite redirects, over-cap bodies without Content-Length and "
                       "over-long URLs ended as `not fetched`, without a reason",
     "SIGKILL half-way through a build": "(not tested before)",

@@ -140,6 +140,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory):
         "deep_100000.html": lambda p: p.write_text(h.deep_page(100_000), encoding="utf-8"),
         "span_bomb.html": lambda p: p.write_text(h.span_bomb_page(), encoding="utf-8"),
         "table_3mb.html": lambda p: h.html_table_page(p, 3 << 20),
+        "table_10mb.html": lambda p: h.html_table_page(p, 10 << 20),
     }
 
     def get(name: str) -> Path:
