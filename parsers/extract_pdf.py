@@ -16,6 +16,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from . import limits
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 from .pdf_page import Char, page_chars, page_rules
 from .pdf_tables import PageTable, find_tables, line_text, lines_of
@@ -45,7 +46,7 @@ def extract(data: bytes, source: str) -> Document:
             doc.meta["title"] = title
         pages: list[list[tuple[str, object]]] = []
         any_text = False
-        for index in range(len(pdf)):
+        for index in limits.pages(len(pdf), source):  # page count limit, progress
             page = pdf[index]
             try:
                 items, has_text = read_page(page, index + 1)
