@@ -66,6 +66,13 @@ def create_tables(db: Database) -> None:
 
 def after_write(db: Database, report_id: str, removed: Iterable[str] = ()) -> None:
     """Re-evaluate the year checks a write may have changed (see the module's docstring)."""
+    for agency_id in sorted(touched(db, report_id, removed)):
+        refresh(db, agency_id)
+
+
+def touched(db: Conn, report_id: str, removed: Iterable[str] = ()) -> set[str]:
+    """The agencies whose year checks a write of `report_id` (superseding `removed`) may
+    change. A bulk load collects them over its batch and refreshes each agency once."""
     agencies: set[str] = set()
     row = db.execute("SELECT agency_id FROM reports WHERE id = ?", [report_id]).fetchone()
     if row and row[0]:
@@ -74,8 +81,7 @@ def after_write(db: Database, report_id: str, removed: Iterable[str] = ()) -> No
         agencies.update(a for (a,) in db.execute(
             "SELECT DISTINCT agency_id FROM year_checks WHERE report_id = ? OR previous_report_id = ?",
             [rid, rid]).fetchall())
-    for agency_id in sorted(agencies):
-        refresh(db, agency_id)
+    return agencies
 
 
 def _number(value: Any) -> int | float | None:

@@ -246,13 +246,18 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
     """
     results: list[LoadResult | LoadError] = []
     index = schema.SearchIndexWrites()
+    agencies_touched: set[str] = set()
     _large_page_cache(db)
     with db.atomic():
         for item in items:
             try:
-                results.append(_load_one(db, _prepare(db, item), index))
+                results.append(_load_one(db, _prepare(db, item), index, agencies_touched))
             except LoadError as exc:
                 results.append(exc)
+        # Year checks compare an agency's reports: evaluated once per agency the batch wrote,
+        # when all of them are in (a report at a time re-evaluated an agency for each year).
+        for agency_id in sorted(agencies_touched):
+            crosschecks.refresh(db, agency_id)
         index.flush(db)
     return results
 
@@ -378,10 +383,13 @@ _STORED_CELL_COLUMNS = {
 }
 
 
-def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> LoadResult:
+def _load_one(
+    db: Database, p: _Prepared, index: schema.SearchIndexWrites, agencies_touched: set[str]
+) -> LoadResult:
     """Write one prepared report inside a savepoint; LoadError when SQLite refuses a value.
 
-    Its search index changes join `index` only once its rows are written.
+    Its search index changes join `index`, and the agencies whose year checks it may change
+    join `agencies_touched`, only once its rows are written.
     """
     report_id, record, plan = p.report_id, p.record, p.plan
     if plan.copy_of is not None:
@@ -431,11 +439,12 @@ def _load_one(db: Database, p: _Prepared, index: schema.SearchIndexWrites) -> Lo
             versions.record(db, report_id, record)
             copies.after_write(db, report_id, plan, record["url"], seen=p.main.get("fetched_at"),
                                script=p.script, sha256=p.main["sha256"])
-            crosschecks.after_write(db, report_id, removed=stale)
+            touched = crosschecks.touched(db, report_id, stale)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
         # rolled back to the savepoint; the value itself is the problem, so name the report
         raise LoadError(p.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
     index.extend(mine)
+    agencies_touched.update(touched)
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
 
 

@@ -22,14 +22,25 @@ def items(h) -> list[load.LoadItem]:
     return [load.LoadItem(**h.seed_load_args(s)) for s in h.SEED_IDS] + [load.LoadItem(**h.extra_load_args())]
 
 
+def in_between_year(h) -> load.LoadItem:
+    """Seed 000 (2020) as if its agency had published it again for 2021: with seed 001 (2022)
+    the agency has three consecutive years, which the year checks compare."""
+    args = h.seed_load_args(h.SEED_IDS[0])
+    args["report"]["year"] = 2021
+    args["url"] = args["url"].replace(".html", "_2021.html")
+    args["documents"] = [h.document(args["url"], b"2021\n" + h.seed_text(h.SEED_IDS[0]).encode("utf-8"))]
+    return load.LoadItem(**args)
+
+
 def dump(db) -> dict[str, list[tuple]]:
     """Every row of every table the loader writes, in a stable order (rowids included)."""
     out = {}
     for table in ("reports", "sections", "active_disclosure", "applications", "reviews", "checks",
-                  "documents", "blobs"):
-        out[table] = sorted(db.execute(f"select rowid, * from [{table}]").fetchall()
-                            if table in ("reports", "sections", "checks", "documents", "blobs")
-                            else db.execute(f"select * from [{table}]").fetchall(), key=repr)
+                  "documents", "blobs", "report_versions", "year_checks", "copies", "agencies",
+                  "agency_names"):
+        rowid = table not in ("active_disclosure", "applications", "reviews", "agencies", "agency_names")
+        out[table] = sorted(db.execute(f"select {'rowid, ' if rowid else ''}* from [{table}]").fetchall(),
+                            key=repr)
     return out
 
 
@@ -55,11 +66,13 @@ def test_a_batch_writes_what_one_by_one_writes(tmp_path, h):
     one = load.open_archive(tmp_path / "one.db")
     singles = [load.load_report(one, **h.seed_load_args(s)) for s in h.SEED_IDS]
     singles.append(load.load_report(one, **h.extra_load_args()))
+    singles.append(load.load_report(one, **vars(in_between_year(h))))
     bulk = load.open_archive(tmp_path / "bulk.db")
-    results = load.load_reports(bulk, items(h))
+    results = load.load_reports(bulk, [*items(h), in_between_year(h)])
     assert results == singles
     assert [r.change for r in results] == ["new"] * len(results)
     assert dump(bulk) == dump(one)
+    assert bulk.execute("select count(*) from year_checks").fetchone()[0] > 0  # the years were compared
     assert_index_in_step(bulk)
 
 
