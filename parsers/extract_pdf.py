@@ -16,6 +16,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from . import pdf_fonts
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 from .pdf_page import Char, page_chars, page_rules
 from .pdf_tables import PageTable, find_tables, line_text, lines_of
@@ -34,6 +35,7 @@ TAB_GAP = 2.5  # a gap wider than this many character heights separates columns
 
 def extract(data: bytes, source: str) -> Document:
     """Parse a PDF into lines and ruled tables; raise ParseError when it cannot be read."""
+    pdf_fonts.install()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:

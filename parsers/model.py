@@ -22,6 +22,7 @@ class Cell:
 
     text: str
     spanned: bool = False
+    confidence: float | None = None
 
 
 @dataclass
