@@ -21,12 +21,14 @@ class Char:
     """One character: text and its loose box in page coordinates (y grows upwards).
 
     Centre and height are computed once: table and line building look at them often.
+    `conf` is the OCR score of a character recognised from pixels (None from a text layer).
     """
 
-    __slots__ = ("cx", "cy", "height", "text", "x0", "x1", "y0", "y1")
+    __slots__ = ("conf", "cx", "cy", "height", "text", "x0", "x1", "y0", "y1")
 
     def __init__(self, text: str, x0: float, y0: float, x1: float, y1: float) -> None:
         self.text = text
+        self.conf: float | None = None
         self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
         self.cx = (x0 + x1) / 2
         self.cy = (y0 + y1) / 2
