@@ -16,7 +16,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from . import pdf_fonts
+from . import metadata, pdf_fonts
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 from .pdf_page import Char, Rule, page_chars, page_rules
 from .pdf_tables import PageTable, find_tables, line_text, lines_of
@@ -50,7 +50,10 @@ def extract(data: bytes, source: str) -> Document:
     scan = pdf_scan.Scanner(source, doc.notes)
     try:
         title = (pdf.get_metadata_value("Title") or "").strip()
-        if title and not re.match(r"^(untitled|microsoft word.*|无标题|\s*)$", title, re.I):
+        # a title naming no agency (only 政府信息公开工作年度报告) leaves the choice to
+        # the first lines of the text, which usually name it
+        if title and not re.match(r"^(untitled|microsoft word.*|无标题|\s*)$", title, re.I) \
+                and metadata.names_agency(title):
             doc.meta["title"] = title
         pages: list[list[tuple[str, object]]] = []
         any_text = False

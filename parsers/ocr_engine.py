@@ -85,7 +85,8 @@ def require(source: str) -> None:
 def recognise(image: np.ndarray) -> list[list[Glyph]]:
     """Text lines of an image (RGB or grey uint8), each a list of Glyphs left to right."""
     with _lock:
-        out = engine()(image, return_word_box=True)
+        # every switch given each time: rapidocr keeps the last call's settings
+        out = engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
     lines: list[list[Glyph]] = []
     if not out.txts:
         return lines
@@ -100,7 +101,7 @@ def recognise(image: np.ndarray) -> list[list[Glyph]]:
 def read_crop(image: np.ndarray) -> tuple[str, float]:
     """Recognition alone on a small crop (a table cell): its text and score."""
     with _lock:
-        out = engine()(image, use_det=False, use_cls=False, use_rec=True)
+        out = engine()(image, use_det=False, use_cls=False, use_rec=True, return_word_box=False)
     if not out.txts:
         return "", 0.0
     return out.txts[0], float(out.scores[0])
