@@ -53,6 +53,11 @@ def title_from_lines(lines: list[str], limit: int = 15) -> str | None:
         if len(seen) >= limit:
             break
         m = _TITLE_WORDS.search(s)
+        if not m and seen and len(s) <= 8 and "公开" in seen[-1]:
+            # a title wrapped inside its last word ("…工作年" / "度报告"): join the two
+            joined = seen[-1] + s
+            if _TITLE_WORDS.search(joined):
+                return tidy_title(joined)
         if m and "公开" in s + (seen[-1] if seen else ""):
             s = s[: m.end()] if len(s) > 60 else s
             if _TITLE_TAIL.match(s) and seen:

@@ -94,7 +94,10 @@ def find_rules(gray: np.ndarray, text_boxes: list[tuple[int, int, int, int]], px
     are not taken for rules."""
     mask = dark_mask(gray)
     for x0, y0, x1, y1 in text_boxes:
-        mask[max(0, y0 + 1):max(0, y1 - 1), max(0, x0 + 1):max(0, x1 - 1)] = 0
+        # the middle of each character's box: OCR boxes reach over a rule that runs close
+        # to the text, and a rule must not be cut where a character stands next to it
+        dx, dy = (x1 - x0) // 8, (y1 - y0) // 4
+        mask[max(0, y0 + dy):max(0, y1 - dy), max(0, x0 + dx):max(0, x1 - dx)] = 0
     h, w = mask.shape
     rules: list[Rule] = []
     # bridge the small gaps that noise and JPEG leave in a printed line, then keep runs
