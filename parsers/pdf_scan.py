@@ -22,7 +22,9 @@ from .pdf_page import Char, page_chars, page_rules
 from .pdf_tables import PageTable
 
 SCAN_SHIFT = 20.0  # points a scanned page may be offset from the previous one
-PICTURE_SHARE = 0.08  # a picture covering less of the page is a logo or a seal
+PICTURE_SHARE = 0.08  # a picture covering less of the page is a logo or a seal,
+PICTURE_WIDE = 0.4  # unless it is as wide as a table (this share of the page width) ...
+PICTURE_LOW = 15.0  # ... and at least a table row high (points)
 MAX_CHARS_OVER_PICTURE = 10  # more text over a picture: it is a background, not content
 
 
@@ -142,7 +144,8 @@ def picture_boxes(page: pdfium.PdfPage, chars: list[Char], width: float,
             elif kind == raw.FPDF_PAGEOBJ_IMAGE and raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
                 box = (max(0.0, left.value), max(0.0, bottom.value), min(width, right.value),
                        min(height, top.value))
-                if (box[2] - box[0]) * (box[3] - box[1]) >= PICTURE_SHARE * area:
+                w, h = box[2] - box[0], box[3] - box[1]
+                if w * h >= PICTURE_SHARE * area or (w >= PICTURE_WIDE * width and h >= PICTURE_LOW):
                     over = sum(1 for c in chars if c.text.strip() and _inside((c.cx, c.cy, c.cx, c.cy), box))
                     if over <= MAX_CHARS_OVER_PICTURE:
                         found.append(box)
