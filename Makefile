@@ -18,9 +18,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/nianbao demo $(ARGS)
 
-## make test [PYTEST_ARGS=...]: the whole suite
+## make test [PYTEST_ARGS=...]: ruff, mypy (configured in pyproject.toml), then the whole suite
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## make bench [QUICK=1]: benchmarks, ratios against references measured in the same run
@@ -29,9 +30,10 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 serve: $(STAMP)
 	$(BIN)/nianbao serve --db data/archive.db
 
 clean:
-	rm -rf data/ .pytest_cache
+	rm -rf data/ .pytest_cache .mypy_cache

@@ -17,13 +17,14 @@ import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, report_status
+from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
 from . import schema
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -51,7 +52,8 @@ class LoadResult:
 
 
 def open_archive(path: str | Path) -> Database:
-    """Open (creating or migrating as needed) the archive at `path`."""
+    """Open (creating it and its directory, or migrating, as needed) the archive at `path`."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
@@ -78,23 +80,31 @@ def _number(value: Any, where: str, source: str) -> int | float | None:
     return value
 
 
-def _check_documents(documents: list[dict[str, Any]], source: str) -> None:
-    if not documents:
+def _check_documents(documents: Sequence[object], source: str) -> list[LoadDocument]:
+    """The documents validated as nianbao.contract.LoadDocument (fields and types), with a
+    sha256 of 64 hex digits that their content, when given, really has."""
+    if not isinstance(documents, list | tuple) or not documents:
         raise LoadError(source, "no captured document given for the report")
+    checked: list[LoadDocument] = []
     for doc in documents:
-        name = doc.get("url") or source
-        if not doc.get("url"):
+        url = doc.get("url") if isinstance(doc, dict) else None
+        if not url:
             raise LoadError(source, "a document has no url")
-        sha = doc.get("sha256") or ""
+        name = str(url)
+        try:
+            valid = validate(LoadDocument, doc, name)
+        except RecordError as exc:
+            raise LoadError(name, exc.problem) from None
+        sha = valid["sha256"]
         if not _SHA256.match(sha):
             raise LoadError(name, f"sha256 {sha!r} is not 64 lowercase hex digits")
-        content = doc.get("content")
+        content = valid["content"]
         if content is not None:
-            if not isinstance(content, bytes | bytearray | memoryview):
-                raise LoadError(name, f"content is {type(content).__name__}, not bytes")
-            actual = hashlib.sha256(bytes(content)).hexdigest()
+            actual = hashlib.sha256(content).hexdigest()
             if actual != sha:
                 raise LoadError(name, f"content has sha256 {actual}, not the declared {sha}")
+        checked.append(valid)
+    return checked
 
 
 def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
@@ -116,8 +126,9 @@ def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str,
             if table == "active_disclosure":
                 row["unit"] = cell.get("unit")
             if table == "applications":
-                row["row"] = str(cell.get("row"))
-                row["row_label"] = schema.APPLICATION_ROW_LABELS.get(row["row"])
+                row_key = str(cell.get("row"))
+                row["row"] = row_key
+                row["row_label"] = schema.APPLICATION_ROW_LABELS.get(row_key)
             out.append(row)
         rows[table] = out
     return rows
@@ -140,7 +151,7 @@ def _digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _main_document(report: dict[str, Any], documents: list[dict[str, Any]]) -> dict[str, Any]:
+def _main_document(report: dict[str, Any], documents: list[LoadDocument]) -> LoadDocument:
     """The document the report was parsed from (its `source`), else the page, else the first."""
     for doc in documents:
         if doc["url"] == report.get("source"):
@@ -153,7 +164,7 @@ def load_report(
     report: dict[str, Any],
     *,
     url: str,
-    documents: list[dict[str, Any]],
+    documents: Sequence[LoadDocument],
     published: str | None = None,
     source: dict[str, Any] | None = None,
 ) -> LoadResult:
@@ -173,7 +184,7 @@ def load_report(
     year = report.get("year")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
         raise LoadError(name, f"year {year!r} is not an integer")
-    _check_documents(documents, name)
+    docs = _check_documents(documents, name)
     source = source or {}
 
     agency = report.get("agency") or source.get("agency")
@@ -196,11 +207,11 @@ def load_report(
         }
         for c in report.get("checks") or []
     ]
-    main = _main_document(report, documents)
+    main = _main_document(report, docs)
     text = report.get("text")
     if text is None:
         text = "\n\n".join(s["text"] or "" for s in sections)
-    record = {
+    record: dict[str, Any] = {
         "id": report_id,
         "agency": agency,
         "year": year,
@@ -235,7 +246,7 @@ def load_report(
         "SELECT id FROM reports WHERE url = ? AND id <> ?", [url, report_id]
     )]
     if old is not None and old[4] == record["digest"] and not stale and not _new_documents(
-        db, report_id, documents
+        db, report_id, docs
     ):
         return LoadResult(report_id, "unchanged")
 
@@ -244,10 +255,10 @@ def load_report(
             if old is not None:
                 _delete_report_rows(db, report_id)
                 schema.unindex_report(db, old[0], old[1], old[2], old[3])
-            db["reports"].upsert(record, pk="id")
+            db.table("reports").upsert(record, pk="id")
             for stale_id in stale:
                 _supersede(db, stale_id, report_id)
-            _write_documents(db, report_id, _new_documents(db, report_id, documents))
+            _write_documents(db, report_id, _new_documents(db, report_id, docs))
             rowid = db.execute("SELECT rowid FROM reports WHERE id = ?", [report_id]).fetchone()[0]
             schema.index_report(db, rowid, record["title"], record["agency"], record["text"])
             _insert(db, "sections", sections)
@@ -264,7 +275,7 @@ def load_report(
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
 
 
-def _new_documents(db: Database, report_id: str, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) -> list[LoadDocument]:
     have = {
         (u, s) for u, s in db.execute(
             "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]
@@ -302,7 +313,7 @@ def _supersede(db: Database, stale_id: str, report_id: str) -> None:
     db.execute("DELETE FROM reports WHERE id = ?", [stale_id])
 
 
-def _write_documents(db: Database, report_id: str, docs: list[dict[str, Any]]) -> None:
+def _write_documents(db: Database, report_id: str, docs: list[LoadDocument]) -> None:
     blobs = {}
     rows = []
     for doc in docs:

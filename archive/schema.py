@@ -10,7 +10,8 @@ Version 1 is the contract of ARCHIVE_DB.md with its required columns only. Versi
 adds what the public archive needs: the original bytes (``blobs``, content-addressed by
 sha256), provenance and review columns on ``reports``, template row labels on
 ``applications``, indexes for the facets, and the bigram search indexes
-(``sections_fts``, ``reports_fts``; see archive/search.py).
+(``sections_fts``, ``reports_fts``; see archive/search.py). Version 3 adds crawl health and
+coverage: ``sources``, ``crawl_runs``, ``crawl_sources``, ``crawl_failures``, ``coverage``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlite_utils import Database
 
 from . import search
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = {
@@ -58,40 +59,40 @@ _REPORT_FK = [("report_id", "reports", "id")]
 
 def _v1_contract(db: Database) -> None:
     """The tables and required columns of ARCHIVE_DB.md."""
-    db["reports"].create(
+    db.table("reports").create(
         {
             "id": str, "agency": str, "year": int, "title": str, "template": str, "url": str,
             "published": str, "fetched_at": str, "sha256": str, "status": str,
         },
         pk="id",
     )
-    db["sections"].create(
+    db.table("sections").create(
         {"id": int, "report_id": str, "number": int, "heading": str, "text": str},
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["active_disclosure"].create(
+    db.table("active_disclosure").create(
         {
             "id": int, "report_id": str, "article": str, "item": str, "metric": str,
             "value": "ANY", "unit": str, "raw": str,
         },
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["applications"].create(
+    db.table("applications").create(
         {
             "id": int, "report_id": str, "row": str, "row_label": str, "applicant": str,
             "value": int, "raw": str,
         },
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["reviews"].create(
+    db.table("reviews").create(
         {"id": int, "report_id": str, "stage": str, "outcome": str, "value": int, "raw": str},
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["checks"].create(
+    db.table("checks").create(
         {"id": int, "report_id": str, "name": str, "ok": int, "cells": str},
         pk="id", foreign_keys=_REPORT_FK,
     )
-    db["documents"].create(
+    db.table("documents").create(
         {
             "id": int, "url": str, "sha256": str, "content_type": str, "fetched_at": str,
             "report_id": str,
@@ -101,10 +102,10 @@ def _v1_contract(db: Database) -> None:
 
 
 def _add_missing(db: Database, table: str, columns: dict[str, object]) -> None:
-    have = set(db[table].columns_dict)
+    have = set(db.table(table).columns_dict)
     for name, col_type in columns.items():
         if name not in have:
-            db[table].add_column(name, col_type)
+            db.table(table).add_column(name, col_type)
 
 
 def _v2_public_archive(db: Database) -> None:
@@ -120,7 +121,7 @@ def _v2_public_archive(db: Database) -> None:
         "kind": str, "length": int, "warc_file": str, "warc_offset": int,
     })
     if "blobs" not in db.table_names():
-        db["blobs"].create({"sha256": str, "length": int, "content": bytes}, pk="sha256")
+        db.table("blobs").create({"sha256": str, "length": int, "content": bytes}, pk="sha256")
 
     for row, label in APPLICATION_ROW_LABELS.items():
         db.execute(
@@ -139,7 +140,7 @@ def _v2_public_archive(db: Database) -> None:
         "documents": [["report_id", "url", "sha256"], ["sha256"]],
     }.items():
         for cols in columns:
-            db[table].create_index(cols, if_not_exists=True)
+            db.table(table).create_index(cols, if_not_exists=True)
 
     # Contentless FTS5 tables: they hold the bigram index only, not a second copy of the
     # text; rowid = the row's rowid in sections / reports. load.py keeps them in step.
@@ -159,9 +160,81 @@ def _v2_public_archive(db: Database) -> None:
         index_report(db, rowid, title, agency, text)
 
 
+def _v3_crawl_health(db: Database) -> None:
+    """The registry, each crawl run, each source in each run, every failure, and coverage.
+
+    Loaded by archive/health.py (from the crawler's run journal) and archive/coverage.py
+    (agency x year, derived from reports and runs); see those modules for the meanings.
+    """
+    db.table("sources").create(
+        {
+            "id": str, "url": str, "level": str, "region": str, "agency": str, "agencies": str,
+            "platform": str, "allowed_domains": str, "verified": int, "note": str,
+            "first_seen": str, "last_run_id": str, "last_status": str, "last_reason": str,
+            "last_reason_zh": str, "last_reason_en": str, "last_detail": str, "last_success": str,
+            "last_new_report": str, "days_since_new_report": int, "usual_interval_days": int,
+        },
+        pk="id", if_not_exists=True,
+    )
+    db.table("crawl_runs").create(
+        {
+            "id": str, "started": str, "finished": str, "nianbao_version": str, "settings": str,
+            "finish_reason": str, "log_file": str, "sources_crawled": int, "sources_ok": int,
+            "sources_stale": int, "sources_partial": int, "sources_failed": int, "sources_skipped": int,
+            "pages": int, "reports_found": int, "reports_new": int, "reports_changed": int,
+            "reports_unchanged": int, "reports_failed": int, "reports_unaccounted": int,
+            "documents_new": int, "documents_changed": int, "documents_unchanged": int,
+            "failures": int, "build_new": int, "build_changed": int, "build_failed": int,
+            "exit_status": int,
+        },
+        pk="id", if_not_exists=True,
+    )
+    db.table("crawl_sources").create(
+        {
+            "id": int, "run_id": str, "source_id": str, "started": str, "status": str, "reason": str,
+            "reason_zh": str, "reason_en": str, "detail": str, "pages": int, "list_links": int,
+            "adapters": str, "reports_found": int, "reports_new": int, "reports_changed": int,
+            "reports_unchanged": int, "reports_failed": int, "reports_unaccounted": int,
+            "documents_new": int, "documents_changed": int, "documents_unchanged": int,
+            "documents_failed": int, "errors": str, "report_years": str, "first_year": int,
+            "last_year": int, "newest_published": str, "last_success": str, "last_new_report": str,
+            "days_since_new_report": int, "usual_interval_days": int,
+        },
+        pk="id", foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
+        if_not_exists=True,
+    )
+    db.table("crawl_failures").create(
+        {
+            "id": int, "run_id": str, "source_id": str, "url": str, "report_url": str, "kind": str,
+            "kind_zh": str, "reason": str,
+        },
+        pk="id", foreign_keys=[("run_id", "crawl_runs", "id"), ("source_id", "sources", "id")],
+        not_null={"kind", "reason"}, if_not_exists=True,
+    )
+    db.table("coverage").create(
+        {
+            "agency": str, "year": int, "status": str, "status_zh": str, "published": str,
+            "deadline": str, "deadline_kind": str, "days_late": int, "report_id": str,
+            "source_ids": str, "last_crawl": str, "note": str,
+        },
+        pk=("agency", "year"), if_not_exists=True,
+    )
+    for table, columns in {
+        "crawl_sources": [["run_id", "source_id"], ["source_id", "started"], ["status"]],
+        "crawl_failures": [["run_id", "source_id"], ["kind"]],
+        "crawl_runs": [["started"]],
+        "coverage": [["year", "status"], ["status"]],
+        "reports": [["source_id"]],
+    }.items():
+        for cols in columns:
+            db.table(table).create_index(cols, if_not_exists=True, unique=cols == ["run_id", "source_id"]
+                                   and table == "crawl_sources")
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _v1_contract,
     2: _v2_public_archive,
+    3: _v3_crawl_health,
 }
 
 

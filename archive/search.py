@@ -15,11 +15,16 @@ the character occurs. ASCII letters are lowercased on both sides, as SQL LIKE co
 them; nothing else is folded, so results equal ``text LIKE '%term%'`` for any term.
 
 The Datasette plugin (datasette/plugins/nianbao_search.py) installs :func:`match_query`
-as ``escape_fts`` so that Datasette's own ``?_search=`` runs these queries.
+as ``escape_fts`` so that Datasette's own ``?_search=`` runs these queries — only on
+connections to a nianbao archive (:func:`is_bigram_archive`): the plugin is installed for
+every Datasette of the environment, and another database's FTS index holds words, not
+bigrams.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import string
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -56,3 +61,26 @@ def match_query(term: str | None) -> str:
     if len(hexes) == 1:
         return f'"{hexes[0]}"*'
     return '"' + " ".join(hexes[i] + hexes[i + 1] for i in range(len(hexes) - 1)) + '"'
+
+
+# The archive's search indexes (archive/schema.py): contentless FTS5 tables whose 6-digit
+# prefix index serves one-character terms. No other program makes tables of this shape.
+BIGRAM_INDEXES = ("sections_fts", "reports_fts")
+_BIGRAM_DDL = re.compile(r"usingfts5\(.*content='',prefix='6'")
+
+
+def is_bigram_archive(conn: sqlite3.Connection) -> bool:
+    """True when the main database of `conn` has the archive's bigram indexes.
+
+    Any database Datasette opens passes through here, so a file that is not SQLite, or
+    not readable, is simply not ours.
+    """
+    try:
+        rows = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+            BIGRAM_INDEXES,
+        ).fetchall()
+    except sqlite3.DatabaseError:
+        return False
+    found = {name: re.sub(r"\s+", "", sql or "").lower() for name, sql in rows}
+    return set(found) == set(BIGRAM_INDEXES) and all(_BIGRAM_DDL.search(d) for d in found.values())

@@ -2,8 +2,11 @@
 
 The public archive must never change under its readers and must survive heavy queries:
 the file is opened immutable (``-i``), SQL gets a time limit, and the configuration
-(metadata, canned queries, search and download plugins, templates) comes from the
-datasette/ directory of the repository. Datasette names a database after its file, and
+(metadata, canned queries, templates) comes from the datasette/ directory, shipped in
+the package as ``nianbao/site`` and found through importlib.resources. The plugins
+(search, CSV for Excel, capture downloads) are not named here: they are installed with
+nianbao and Datasette loads them through its ``datasette`` entry point (pyproject.toml).
+Datasette names a database after its file, and
 the URLs (``/archive/reports``) and metadata are keyed on ``archive``: a file with another
 name is served through a symlink called archive.db so that every link keeps working.
 """
@@ -16,8 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CONFIG_DIR = REPO / "datasette"
+from ..resources import site_dir
+
 DATABASE_NAME = "archive"
 SQL_TIME_LIMIT_MS = 3000
 
@@ -55,16 +58,16 @@ def _named_archive(db_path: Path) -> Path:
 def datasette_args(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
     """The full argv (program first) that serves `db_path` read-only with our configuration."""
     db = _named_archive(Path(db_path).resolve())
+    config = site_dir()
     argv = [
         *_datasette_command(),
         "serve",
         "-i", str(db),
-        "--metadata", str(CONFIG_DIR / "metadata.yaml"),
-        "--plugins-dir", str(CONFIG_DIR / "plugins"),
+        "--metadata", str(config / "metadata.yaml"),
         "--host", host,
         "--port", str(port),
     ]
-    templates = CONFIG_DIR / "templates"
+    templates = config / "templates"
     if templates.is_dir() and any(templates.glob("*.html")):  # git does not keep an empty folder
         argv += ["--template-dir", str(templates)]
     for name, value in _SETTINGS.items():

@@ -18,7 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
@@ -29,15 +29,13 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from ..contract import CaptureRecord, RecordError, validate
+
 INDEX_NAME = "index.jsonl"
 CAPTURES_DIR = "captures"
 
-# The index fields, in the order they are written (docs/architecture.md).
-FIELDS = (
-    "url", "sha256", "content_type", "fetched_at", "http_status", "etag", "last_modified",
-    "length", "warc_file", "warc_offset", "kind", "report_url", "source_id", "title",
-    "published", "agency", "region", "level", "change",
-)
+# The index fields, in the order they are written: nianbao.contract.CaptureRecord.
+FIELDS = tuple(CaptureRecord.__annotations__)
 
 # Hop-by-hop and transport headers that describe bytes we no longer hold: Scrapy hands
 # us the decoded body, so a stored "Content-Encoding: gzip" would make WARC readers try
@@ -53,8 +51,8 @@ def captures_dir(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / CAPTURES_DIR
 
 
-def _parse_index_lines(path: Path, text: str) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
+def _parse_index_lines(path: Path, text: str) -> list[CaptureRecord]:
+    records: list[CaptureRecord] = []
     lines = text.split("\n")
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -68,16 +66,20 @@ def _parse_index_lines(path: Path, text: str) -> list[dict[str, Any]]:
             raise CaptureError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
         if not isinstance(rec, dict) or not rec.get("url") or not rec.get("sha256"):
             raise CaptureError(f"{path}:{number}: capture record without url or sha256")
-        records.append(rec)
+        try:
+            records.append(validate(CaptureRecord, rec, f"{path}:{number}"))
+        except RecordError as exc:
+            raise CaptureError(str(exc)) from None
     return records
 
 
-def read_index(data_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+def read_index(data_dir: str | os.PathLike[str]) -> list[CaptureRecord]:
     """All capture records of the store, oldest first (later lines are later captures).
 
     An empty list when nothing was captured yet. A last line cut short by a killed crawl
-    is ignored (its WARC record may exist but it was never announced); any other bad line
-    raises CaptureError naming the file and line.
+    is ignored (its WARC record may exist but it was never announced); any other bad line,
+    or a record without the fields and types of CaptureRecord, raises CaptureError naming
+    the file, the line and the problem.
     """
     path = captures_dir(data_dir) / INDEX_NAME
     if not path.exists():
@@ -85,7 +87,7 @@ def read_index(data_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     return _parse_index_lines(path, path.read_text(encoding="utf-8"))
 
 
-def read_payload(data_dir: str | os.PathLike[str], record: dict[str, Any]) -> bytes:
+def read_payload(data_dir: str | os.PathLike[str], record: Mapping[str, Any]) -> bytes:
     """The exact bytes of one capture, read back from its WARC record and checked.
 
     The sha256 of the bytes must equal the record's: a damaged WARC is an error naming
@@ -149,7 +151,7 @@ class CaptureStore:
         self.data_dir = Path(data_dir)
         self.dir = captures_dir(data_dir)
         self.index_path = self.dir / INDEX_NAME
-        self._latest: dict[str, dict[str, Any]] = {}
+        self._latest: dict[str, CaptureRecord] = {}
         self._seen: set[tuple[str, str]] = set()
         self._warc: IO[bytes] | None = None
         self._warc_name: str | None = None
@@ -197,11 +199,11 @@ class CaptureStore:
         self.close()
 
     # -- reading -----------------------------------------------------------------------
-    def latest(self, url: str) -> dict[str, Any] | None:
+    def latest(self, url: str) -> CaptureRecord | None:
         """The newest capture record of `url`, or None if it was never captured."""
         return self._latest.get(url)
 
-    def payload(self, record: dict[str, Any]) -> bytes:
+    def payload(self, record: CaptureRecord) -> bytes:
         return read_payload(self.data_dir, record)
 
     # -- writing -----------------------------------------------------------------------
@@ -214,7 +216,7 @@ class CaptureStore:
             self._writer = WARCWriter(self._warc, gzip=True)
         return self._writer
 
-    def add(self, fetched: Fetched, meta: dict[str, Any]) -> dict[str, Any] | None:
+    def add(self, fetched: Fetched, meta: Mapping[str, Any]) -> CaptureRecord | None:
         """Store `fetched` if new or changed; returns the index record written, else None.
 
         `meta` carries the record fields the crawler knows (kind, report_url, source_id,
@@ -226,7 +228,7 @@ class CaptureStore:
         previous = self._latest.get(fetched.url)
         when = fetched.fetched_at or datetime.now(UTC)
         writer = self._open_warc()
-        assert self._warc is not None
+        assert self._warc is not None and self._warc_name is not None
         headers = [(k, v) for k, v in fetched.headers if k.lower() not in _TRANSPORT_HEADERS]
         headers.append(("Content-Length", str(len(fetched.body))))
         warc_date = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -261,7 +263,7 @@ class CaptureStore:
         request.rec_headers.add_header("WARC-Concurrent-To", response_id)
         writer.write_record(request)
         self._warc.flush()
-        record = {
+        record: CaptureRecord = {
             "url": fetched.url,
             "sha256": digest,
             "content_type": _header(fetched.headers, "content-type"),
@@ -282,7 +284,6 @@ class CaptureStore:
             "level": meta.get("level"),
             "change": "new" if previous is None else "changed",
         }
-        record = {k: record[k] for k in FIELDS}
         with self.index_path.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
             fh.flush()

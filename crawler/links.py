@@ -46,7 +46,7 @@ def attachment_url(href: str | None, base: str, text: str = "") -> str | None:
         return url
     query = parse_qs(parts.query)
     if _VIEWER.search(parts.path):
-        target = (query.get("file") or query.get("url") or [None])[0]
+        target = next(iter(query.get("file") or query.get("url") or []), None)
         if target and has_attachment_ext(urlsplit(target).path or target):
             return urljoin(url, target)
         return None

@@ -24,5 +24,6 @@ class CapturePipeline:
             return item
         spider = self.crawler.spider
         record = spider.store.add(item.fetched, item.meta)
-        spider.tally.captured(item.meta.get("source_id"), record)
+        spider.tally.captured(item.meta.get("source_id"), record,
+                              item.meta.get("listed_url") or item.meta.get("report_url"))
         return item

@@ -1,9 +1,11 @@
 """Run the real `portal` spider in-process and return what it did, per source.
 
 `crawl()` is what `nianbao crawl` and `nianbao demo` call; `python -m nianbao.crawler.run` is
-the same for schedulers (exit status 1 when some source yielded no report: a portal
-that was redesigned shows up here first). Twisted's reactor cannot be restarted, so
-call crawl() once per process.
+the same for schedulers. It prints one line per source and exits 0 when every source is
+fine, 1 when some source failed (unreachable, no report found: a redesigned portal shows
+up here first) or some report could not be fetched, 2 for a bad registry or a capture
+store another crawl holds. Scrapy's own messages and tracebacks go to a log file under
+the data directory. Twisted's reactor cannot be restarted, so call crawl() once per process.
 
     python -m nianbao.crawler.run --data data                      # the registry's verified sources
     python -m nianbao.crawler.run --data data http://host/zfxxgknb/index.html
@@ -13,50 +15,66 @@ call crawl() once per process.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
-import signal
 import sys
-import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from .. import clock
+from ..reasons import NEEDS_A_LOOK, SOURCE_STATUSES, assess
 from .captures import CaptureError
-from .sources import DEFAULT_SOURCES, Source, SourceError, load_sources, source_for_url
-from .summary import summary_line
+from .process import project_settings, run_spider
+from .sources import SourceError, resolve_sources, skipped_sources
+from .summary import skipped_line, summary_line
 
 
 @dataclass
 class CrawlSummary:
-    """Per-source counts: {source_id, pages, reports_found, new, changed, unchanged, failed, failures}."""
+    """What a crawl did: one row per source (crawler/summary.py), the registry entries it
+    skipped, the journal record of the run and the log file that holds the details."""
 
     per_source: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str | None = None
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    run: dict[str, Any] | None = None
+    log_file: str | None = None
 
     @property
     def ok(self) -> bool:
-        """False when there was nothing to crawl or some source yielded no report at all."""
-        return bool(self.per_source) and all(r["reports_found"] > 0 for r in self.per_source)
+        """False when there was nothing to crawl or some source needs a look."""
+        return bool(self.per_source) and all(_status(r) not in NEEDS_A_LOOK for r in self.per_source)
+
+    @property
+    def exit_status(self) -> int:
+        """0 when every source is fine, 1 when some source failed, is partial or stale."""
+        return 0 if self.ok else 1
 
     def lines(self) -> list[str]:
-        out = []
-        for row in self.per_source:
-            out.append(summary_line(row))
-            out.extend(f"  failed: {f}" for f in row.get("failures", []))
+        """One line per source, one for the skipped entries, one for the run: never a traceback."""
+        out = [summary_line(row) for row in self.per_source]
+        skipped = skipped_line(self.skipped)
+        if skipped:
+            out.append(skipped)
+        if self.per_source:
+            states = Counter(_status(r) for r in self.per_source)
+            order = sorted(states.items(), key=lambda kv: SOURCE_STATUSES.index(kv[0]))
+            tally = ", ".join(f"{n} {s}" for s, n in order)
+            where = f"; details in {self.log_file}" if self.log_file else ""
+            out.append(f"crawl: {len(self.per_source)} source(s): {tally}{where}")
         return out
 
 
-def resolve_sources(sources_file: str | os.PathLike[str] | None, urls: Iterable[str]) -> list[Source]:
-    """The sources to crawl: the given column URLs (described by the registry when listed
-    there), else every verified entry of the registry."""
-    urls = [u for u in urls if u]
-    if urls:
-        registry: list[Source] = []
-        if sources_file is not None or DEFAULT_SOURCES.exists():
-            registry = load_sources(sources_file)
-        return [source_for_url(u, registry) for u in urls]
-    return [s for s in load_sources(sources_file) if s.verified]
+def _status(row: dict[str, Any]) -> str:
+    return row.get("status") or assess(row)[0]
+
+
+def log_path(data_dir: str | os.PathLike[str]) -> Path:
+    """Where a crawl's log (Scrapy's messages, tracebacks) goes: logs/ in the data directory."""
+    stamp = clock.iso(clock.now()).replace("-", "").replace(":", "")
+    return Path(data_dir) / "logs" / f"crawl-{stamp}-{os.getpid()}.log"
 
 
 def crawl(
@@ -66,46 +84,32 @@ def crawl(
     urls: Iterable[str] = (),
     settings: Mapping[str, Any] | None = None,
 ) -> CrawlSummary:
-    """Crawl the sources into the capture store under `data_dir`; once per process."""
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
+    """Crawl the sources into the capture store under `data_dir`; once per process.
 
+    Scrapy's messages go to a log file under `data_dir/logs/` (unless `settings` names a
+    LOG_FILE): the console gets only the summary lines.
+    """
     from .spiders.portal import PortalSpider
 
+    urls = tuple(urls)
     sources = resolve_sources(sources_file, urls)
+    left_out = skipped_sources(sources_file, urls)
+    skipped = [{"id": s.id, "url": s.url, "reason": "unverified"} for s in left_out]
     if not sources:
-        return CrawlSummary()
-    s = Settings()
-    s.setmodule("nianbao.crawler.settings", priority="project")
-    s.set("NIANBAO_DATA_DIR", str(data_dir), priority="project")
-    # The caller prints the summary; Scrapy's own INFO chatter is for `-s LOG_LEVEL=INFO`.
-    s.set("LOG_LEVEL", "WARNING", priority="project")
-    for key, value in (settings or {}).items():
-        s.set(key, value, priority="cmdline")
-    # Scrapy installs its own SIGINT/SIGTERM handlers and a root log handler; give them
-    # back afterwards so a caller that goes on (e.g. `nianbao demo` serving) keeps Ctrl-C.
-    main = threading.current_thread() is threading.main_thread()
-    saved_signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)} if main else {}
-    saved_handlers, saved_level = logging.root.handlers[:], logging.root.level
-    errors: list[Any] = []
-    try:
-        process = CrawlerProcess(s)
-        crawler = process.create_crawler(PortalSpider)
-        d = process.crawl(crawler, source_objects=sources)
-        d.addErrback(lambda f: errors.append(f))
-        process.start()
-    finally:
-        for sig, handler in saved_signals.items():
-            signal.signal(sig, handler)
-        logging.root.handlers[:] = saved_handlers
-        logging.root.setLevel(saved_level)
-    if errors:
-        errors[0].raiseException()
+        return CrawlSummary(skipped=skipped)
+    user = dict(settings or {})
+    log_file = user.get("LOG_FILE") or str(log_path(data_dir))
+    Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+    s = project_settings(user, NIANBAO_DATA_DIR=str(data_dir), LOG_FILE=log_file, LOG_LEVEL="INFO")
+    crawler = run_spider(PortalSpider, s, source_objects=sources,
+                         skipped_sources=left_out)
     spider = crawler.spider
-    if spider is None:
+    if not isinstance(spider, PortalSpider):
         raise RuntimeError("the portal spider did not start")
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
-    return CrawlSummary(per_source=spider.tally.rows(), finish_reason=reason)
+    run = getattr(spider, "last_run", None)
+    return CrawlSummary(per_source=spider.tally.rows(), finish_reason=reason, skipped=skipped, run=run,
+                        log_file=log_file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,9 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     if not summary.per_source:
         print("nothing to crawl", file=sys.stderr)
-    elif not summary.ok:
-        print("some source yielded no report: has its portal been redesigned?", file=sys.stderr)
-    return 0 if summary.ok else 1
+        return 1
+    return summary.exit_status
 
 
 if __name__ == "__main__":

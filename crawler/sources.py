@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-DEFAULT_SOURCES = Path(__file__).resolve().parent / "sources.yaml"
+from .adapters import ADAPTERS
+
+# The registry shipped with the package (crawler/sources.yaml in a checkout).
+DEFAULT_SOURCES = files(__package__).joinpath("sources.yaml")
 
 LEVELS = ("国家", "省", "市", "区", "县", "部门", "街镇")
-PLATFORMS = ("trs", "hanweb", "gdgov", "generic")
+PLATFORMS = tuple(ADAPTERS)  # a platform is what an adapter knows: crawler/adapters/
 _KEYS = {
     "id", "agency", "agencies", "level", "region", "url", "platform", "allowed_domains",
     "verified", "note",
@@ -53,10 +59,6 @@ class Source:
     def record_meta(self) -> dict[str, Any]:
         """The registry fields copied into every capture record of this source."""
         return {"source_id": self.id, "agency": self.agency, "region": self.region, "level": self.level}
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def source_for_url(url: str, registry: list[Source] | None = None) -> Source:
@@ -139,7 +141,7 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> list[Source]:
     Raises SourceError naming the file and the entry for any problem: unreadable file,
     bad YAML, a missing or unknown field, a bad level/platform/URL, duplicate ids or URLs.
     """
-    p = Path(path) if path is not None else DEFAULT_SOURCES
+    p: Traversable = Path(path) if path is not None else DEFAULT_SOURCES
     try:
         data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -161,3 +163,48 @@ def load_sources(path: str | os.PathLike[str] | None = None) -> list[Source]:
         urls.add(src.url)
         sources.append(src)
     return sources
+
+
+def resolve_sources(
+    sources_file: str | os.PathLike[str] | None = None,
+    urls: Iterable[str] = (),
+    ids: Iterable[str] = (),
+) -> list[Source]:
+    """The sources one crawl visits; `nianbao crawl`, `crawler.run` and `scrapy crawl portal`
+    all decide here.
+
+    - column `urls` given: one source each, described by its registry entry when it has
+      one (a broken default registry is ignored: a bare URL needs none, but a registry
+      file the user named must be right);
+    - else the registry's entries named by `ids` (SourceError for an unknown id);
+    - else every verified entry (`skipped_sources` names the others, for the summary).
+    """
+    wanted_urls = [u.strip() for u in urls if u and u.strip()]
+    if wanted_urls:
+        try:
+            registry = load_sources(sources_file)
+        except SourceError:
+            if sources_file is not None:
+                raise
+            registry = []
+        return [source_for_url(u, registry) for u in wanted_urls]
+    registry = load_sources(sources_file)
+    wanted_ids = [i.strip() for i in ids if i and i.strip()]
+    if wanted_ids:
+        unknown = [i for i in wanted_ids if i not in {s.id for s in registry}]
+        if unknown:
+            raise SourceError(
+                f"{sources_file or DEFAULT_SOURCES}: unknown source id(s) {', '.join(unknown)}"
+            )
+        return [s for s in registry if s.id in wanted_ids]
+    return [s for s in registry if s.verified]
+
+
+def skipped_sources(
+    sources_file: str | os.PathLike[str] | None = None, urls: Iterable[str] = (), ids: Iterable[str] = ()
+) -> list[Source]:
+    """The registry entries that `resolve_sources` leaves out of a registry crawl (not
+    verified: the column's address is unknown), so that the crawl can say so."""
+    if any(u and u.strip() for u in urls) or any(i and i.strip() for i in ids):
+        return []
+    return [s for s in load_sources(sources_file) if not s.verified]

@@ -1,33 +1,89 @@
-"""Per-source counts of a crawl, so a scheduler notices a portal that stopped yielding reports."""
+"""Per-source counts of a crawl, so a scheduler notices a portal that stopped yielding reports.
+
+Two levels are counted. Documents (pages and attachments): new, changed, unchanged,
+failed. Report links (what the spider treated as a report on the column's lists): each
+ends as new, changed, unchanged or failed with a kind and a reason; a report fails when
+any of its documents failed. `reports_unaccounted` is what is left (a crawl stopped
+half-way): found = new + changed + unchanged + failed + unaccounted, always.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..reasons import assess, label
+from .titles import title_year
+
+# Outcome of a report link, worst last: a report is as bad as its worst document.
+_RANK = {"unchanged": 0, "changed": 1, "new": 2, "failed": 3}
 
 
 @dataclass
 class SourceTally:
     source_id: str
     pages: int = 0  # list pages read
+    list_links: int = 0  # links seen on the list pages (report or not)
+    adapters: list[str] = field(default_factory=list)  # adapters that recognised the column page
     reports: set[str] = field(default_factory=set)  # report URLs recognised on the lists
-    new: int = 0
+    report_years: set[int] = field(default_factory=set)  # years named by their titles
+    newest_published: str | None = None  # newest list date of a report link
+    new: int = 0  # documents
     changed: int = 0
     unchanged: int = 0
     failures: list[str] = field(default_factory=list)  # "url: reason"
+    failure_records: list[dict[str, Any]] = field(default_factory=list)  # {url, report_url, kind, reason}
+    outcomes: dict[str, str] = field(default_factory=dict)  # report URL -> new|changed|unchanged|failed
     listed: set[str] = field(default_factory=set)  # list pages requested (no page read twice)
 
+    def report_found(self, url: str, title: str | None, published: str | None) -> None:
+        self.reports.add(url)
+        year = title_year(title or "")
+        if year:
+            self.report_years.add(year)
+        if published and (self.newest_published is None or published > self.newest_published):
+            self.newest_published = published
+
+    def outcome(self, report_url: str | None, state: str) -> None:
+        if not report_url:
+            return
+        old = self.outcomes.get(report_url)
+        if old is None or _RANK[state] > _RANK[old]:
+            self.outcomes[report_url] = state
+
+    def fail(self, url: str, kind: str, reason: str, report_url: str | None = None) -> None:
+        reason = reason or label(kind)
+        self.failures.append(f"{url}: {reason}")
+        self.failure_records.append({"url": url, "report_url": report_url, "kind": kind, "reason": reason})
+        self.outcome(report_url, "failed")
+
     def row(self) -> dict[str, Any]:
-        return {
+        found = self.reports
+        states = Counter(self.outcomes[u] for u in found if u in self.outcomes)
+        row: dict[str, Any] = {
             "source_id": self.source_id,
             "pages": self.pages,
-            "reports_found": len(self.reports),
+            "list_links": self.list_links,
+            "adapters": list(self.adapters),
+            "reports_found": len(found),
+            "reports_new": states["new"],
+            "reports_changed": states["changed"],
+            "reports_unchanged": states["unchanged"],
+            "reports_failed": states["failed"],
+            "reports_unaccounted": len(found) - sum(states.values()),
+            "report_years": sorted(self.report_years),
+            "newest_published": self.newest_published,
             "new": self.new,
             "changed": self.changed,
             "unchanged": self.unchanged,
             "failed": len(self.failures),
             "failures": list(self.failures),
+            "failure_records": list(self.failure_records),
+            "errors": dict(Counter(f["kind"] for f in self.failure_records)),
         }
+        row["status"], row["reason"], row["detail"] = assess(row)
+        return row
 
 
 class Tally:
@@ -42,21 +98,46 @@ class Tally:
             self.sources[sid] = SourceTally(sid)
         return self.sources[sid]
 
-    def captured(self, source_id: str | None, record: dict[str, Any] | None) -> None:
+    def captured(self, source_id: str | None, record: dict[str, Any] | None,
+                 report_url: str | None = None) -> None:
+        """A document of `report_url` was fetched: stored (`record`) or unchanged (None)."""
         t = self.get(source_id)
         if record is None:
             t.unchanged += 1
+            t.outcome(report_url, "unchanged")
         elif record["change"] == "new":
             t.new += 1
+            # a new attachment of a known page is a change of the report, not a new report
+            t.outcome(report_url, "new" if record["url"] == report_url else "changed")
         else:
             t.changed += 1
+            t.outcome(report_url, "changed")
+
+    def failed(self, source_id: str | None, url: str, kind: str, reason: str,
+               report_url: str | None = None) -> None:
+        self.get(source_id).fail(url, kind, reason, report_url)
 
     def rows(self) -> list[dict[str, Any]]:
         return [t.row() for t in self.sources.values()]
 
 
 def summary_line(row: dict[str, Any]) -> str:
-    return (
-        "crawl {source_id}: {pages} pages, {reports_found} reports found, {new} new, "
-        "{changed} changed, {unchanged} unchanged, {failed} failed".format(**row)
+    """One line per source: the counts of its report links and its state, never more."""
+    line = (
+        "crawl {source_id}: {pages} pages, {reports_found} reports found, {reports_new} new, "
+        "{reports_changed} changed, {reports_unchanged} unchanged, {reports_failed} failed".format(**row)
     )
+    if row.get("reports_unaccounted"):
+        line += f", {row['reports_unaccounted']} not fetched"
+    status = row.get("status") or "ok"
+    if status == "ok":
+        return line + " — ok"
+    return f"{line} — {status.upper()}: {label(row.get('reason') or 'other')} ({row.get('detail')})"
+
+
+def skipped_line(skipped: list[dict[str, Any]]) -> str | None:
+    """One line naming the registry entries that were not crawled, and why."""
+    if not skipped:
+        return None
+    ids = ", ".join(s["id"] for s in skipped)
+    return f"skipped {len(skipped)} source(s), {label('unverified')}: {ids}"

@@ -112,17 +112,39 @@ def _list_page(items: list[tuple[str, str, str, str]], page: int, pages: int) ->
 """
 
 
+def _simple(title: str, body: str) -> str:
+    head = f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}_{SITE}</title>'
+    nav = f'<div class="nav"><a href="/">首页</a> &gt; {title}</div>'
+    return f"{head}</head><body>\n{nav}\n{body}\n</body></html>\n"
+
+
+def _home_pages() -> None:
+    """Home page -> 政府信息公开 -> 政府信息公开年报, as real portals chain them (for `nianbao discover`)."""
+    (OUT / "index.html").write_text(_simple(SITE, (
+        '<div class="menu"><a href="/">首页</a> <a href="/xwdt/index.html">新闻动态</a> '
+        '<a href="/zfxxgk/index.html">政府信息公开</a> '
+        '<a href="/admin/index.html">政府信息公开（内部管理）</a></div>\n'
+        '<p>欢迎访问广州市示例门户（演示）。</p>')), encoding="utf-8")
+    (OUT / "xwdt").mkdir()
+    (OUT / "xwdt" / "index.html").write_text(_simple("新闻动态", (
+        '<ul><li><a href="/zfxxgk/index.html">政府信息公开专栏上线</a></li></ul>')), encoding="utf-8")
+    (OUT / "zfxxgk" / "zn").mkdir(parents=True)
+    (OUT / "zfxxgk" / "index.html").write_text(_simple("政府信息公开", (
+        '<ul class="columns">'
+        '<li><a href="/zfxxgk/zn/index.html">政府信息公开指南</a></li>'
+        '<li><a href="/zfxxgknb/index.html">政府信息公开年报</a></li>'
+        '<li><a href="/xwdt/index.html">政务动态</a></li></ul>')), encoding="utf-8")
+    (OUT / "zfxxgk" / "zn" / "index.html").write_text(_simple("政府信息公开指南", (
+        "<p>本机关政府信息公开指南（演示）。</p>")), encoding="utf-8")
+
+
 def build() -> None:
     if OUT.exists():
         shutil.rmtree(OUT)
     col = OUT / "zfxxgknb"
     col.mkdir(parents=True)
     (OUT / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n", encoding="utf-8")
-    (OUT / "index.html").write_text(
-        f'<html><head><meta charset="utf-8"><title>{SITE}</title></head><body>'
-        '<a href="/zfxxgknb/index.html">政府信息公开年报</a></body></html>',
-        encoding="utf-8",
-    )
+    _home_pages()
     for page, items in ((0, PAGE_1), (1, PAGE_2)):
         name = "index.html" if page == 0 else f"index_{page}.html"
         (col / name).write_text(_list_page(items, page, 2), encoding="utf-8")

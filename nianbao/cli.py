@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 DEFAULT_DB = "data/archive.db"
-DEFAULT_DATA = "data"
+DATA_HELP = ("capture store directory (default: the archive's own folder, so --db DIR/archive.db "
+             "keeps its captures in DIR/captures)")
+CRAWL_EXIT_CODES = """exit status:
+  0  every source crawled fine and every report loaded
+  1  some source failed (unreachable, HTTP error, no report links, list page changed shape),
+     lost some reports, or has gone stale (no new report for longer than its usual interval)
+  2  nothing crawled: bad registry or arguments, capture store held by another crawl
+  3  every source fine, but some report could not be parsed or loaded"""
 
 
 def _eprint(*args: object) -> None:
@@ -55,44 +62,92 @@ def _print_lines(*summaries: object) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Load captures from a crawl and/or files given on the command line."""
-    from . import pipeline
+    """Load the files given, or the whole capture store (no files, or --captures)."""
+    from . import pipeline, runs
 
     failed = 0
-    data_dir = Path(args.data)
-    if (data_dir / "captures" / "index.jsonl").exists():
-        summary = pipeline.build_from_captures(args.db, data_dir)
-        _print_lines(summary)
-        failed += len(summary.failed)
-    elif not args.files:
-        _eprint(f"no captures in {data_dir}/captures and no files given: nothing to build")
-        return 2
+    data_dir = runs.data_dir_for(args.db, args.data)
+    index = data_dir / "captures" / "index.jsonl"
+    load_store = args.captures or not args.files
+    if load_store:
+        if not index.exists():
+            _eprint(f"no captures in {data_dir}/captures" + ("" if args.files else " and no files given")
+                    + ": nothing to load from the store")
+            if not args.files:
+                return 2
+        else:
+            _eprint(f"build: loading the whole capture store {data_dir}/captures")
+            summary = pipeline.build_from_captures(args.db, data_dir)
+            _print_lines(summary)
+            failed += len(summary.failed)
+    else:
+        _eprint(f"build: loading the {len(args.files)} file(s) given; the capture store is not loaded "
+                "(`nianbao build` without files, or --captures, loads it)")
     if args.files:
         summary = pipeline.build_from_files(args.db, args.files, url=args.url)
         _print_lines(summary)
         failed += len(summary.failed)
+    if load_store and index.exists():
+        runs.record_store(args.db, data_dir)
+    else:
+        from nianbao.archive import coverage, load
+
+        coverage.refresh(load.open_archive(args.db))
+    _eprint(runs.coverage_line(args.db))
     _eprint(f"archive at {args.db}")
     return 1 if failed else 0
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry (or the given column URLs), then load what was fetched."""
-    from nianbao.crawler import run
+    from nianbao.crawler.captures import CaptureError
+    from nianbao.crawler.sources import SourceError
 
-    from . import pipeline
+    from . import runs
 
-    settings = dict(s.split("=", 1) for s in args.set or [])
-    crawl = run.crawl(args.data, sources_file=args.sources, urls=tuple(args.urls), settings=settings)
-    _print_lines(crawl)
-    status = 0 if crawl.ok else 1
-    if not crawl.ok:
-        _eprint("some source yielded no report: has its portal been redesigned?")
-    if not args.no_build:
-        summary = pipeline.build_from_captures(args.db, args.data)
-        _print_lines(summary)
-        if summary.failed:
-            status = 1
+    settings = dict(args.set)
+    data_dir = runs.data_dir_for(args.db, args.data)
+    try:
+        outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
+                                       settings=settings, build=not args.no_build)
+    except (SourceError, CaptureError, ValueError) as exc:
+        _eprint(f"error: {exc}")
+        return runs.EXIT_USAGE
+    for line in outcome.lines:
+        _eprint(line)
+    return outcome.exit_status
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    """`nianbao sources check [--probe]`: validate the registry, optionally fetch each column."""
+    from nianbao.crawler import registry_check
+
+    problems, sources = registry_check.check(args.sources)
+    for problem in problems:
+        print(f"error: {problem}")
+    print(f"{args.sources or 'crawler/sources.yaml'}: {len(sources)} source(s), {len(problems)} problem(s)")
+    status = 1 if problems else 0
+    if args.probe and sources:
+        for result in registry_check.probe(sources, settings=dict(args.set)):
+            print(registry_check.probe_line(result))
+            if not result.get("ok"):
+                status = 1
     return status
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """`nianbao discover PORTAL_URL`: find annual-report columns, print registry entries."""
+    from nianbao.crawler import discover
+
+    try:
+        found = discover.discover(args.url, max_pages=args.max_pages, settings=dict(args.set))
+    except ValueError as exc:
+        _eprint(f"error: {exc}")
+        return 2
+    print(discover.as_yaml(found, args.url))
+    _eprint(f"discover: {len(found)} candidate column(s) on {args.url}"
+            + ("" if found else " — none found: is the 政府信息公开 page linked from this page?"))
+    return 0 if found else 1
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -108,16 +163,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The whole job on the bundled sample portal: serve it, crawl it, build, serve."""
-    from . import demo
+    from . import demo, runs
 
     return demo.run(
         db=args.db,
-        data_dir=args.data,
+        data_dir=str(runs.data_dir_for(args.db, args.data)),
         serve=not args.no_serve,
         host=args.host,
         port=args.port,
         portal_port=args.portal_port,
     )
+
+
+def _scrapy_set(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   type=_setting, help="a Scrapy setting (repeatable)")
+
+
+def _setting(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: a setting is NAME=VALUE")
+    return name, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,25 +203,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("crawl", help="crawl report columns and load the archive",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog=CRAWL_EXIT_CODES,
                        description="Crawl the source registry (or the given column URLs) with the "
-                       "real Scrapy spider, keep raw captures as WARC, then parse and load what is "
-                       "new or changed. Exit status 1 when a source yields no report.")
+                       "real Scrapy spider, keep raw captures as WARC beside the archive, then parse "
+                       "and load what is new or changed, and record the run and each source's health "
+                       "in the archive. Prints one line per source; Scrapy's messages and tracebacks "
+                       "go to a log file in DATA/logs/.")
     p.add_argument("urls", nargs="*", metavar="URL", help="column URLs to crawl instead of the registry")
     p.add_argument("--sources", help="source registry file (default: crawler/sources.yaml)")
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive database (default {DEFAULT_DB})")
-    p.add_argument("--data", default=DEFAULT_DATA, help=f"capture store directory (default {DEFAULT_DATA})")
+    p.add_argument("--data", help=DATA_HELP)
     p.add_argument("--no-build", action="store_true", help="only crawl; load later with `nianbao build`")
-    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE", help="a Scrapy setting")
+    _scrapy_set(p)
     p.set_defaults(func=cmd_crawl)
 
-    p = sub.add_parser("build", help="load captures and/or report files into the archive",
-                       description="Load the captures of a crawl (DATA/captures) and report files "
-                       "given on the command line into the archive. Re-loading is idempotent.")
+    p = sub.add_parser("build", help="load report files, or the capture store, into the archive",
+                       description="With FILEs: load those files only. Without: load the whole "
+                       "capture store of the archive (DATA/captures) and the crawl runs it recorded. "
+                       "--captures loads the store as well as the files. Re-loading is idempotent. "
+                       "Exit status 1 when some report failed, 2 when there is nothing to load.")
     p.add_argument("files", nargs="*", metavar="FILE", help="report files downloaded by hand")
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive database (default {DEFAULT_DB})")
-    p.add_argument("--data", default=DEFAULT_DATA, help=f"capture store directory (default {DEFAULT_DATA})")
+    p.add_argument("--data", help=DATA_HELP)
+    p.add_argument("--captures", action="store_true",
+                   help="also load the whole capture store when FILEs are given")
     p.add_argument("--url", help="the original URL of the one FILE given")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("sources", help="check the source registry (and probe its columns)",
+                       description="Check the source registry: unknown fields, duplicate ids, "
+                       "platforms that no adapter serves, bad URLs and levels. With --probe, fetch "
+                       "each column's first page (robots.txt obeyed) and say which adapter recognises "
+                       "it and how many report links it shows. Exit status 1 when something is wrong.")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("--sources", help="source registry file (default: crawler/sources.yaml)")
+    p.add_argument("--probe", action="store_true", help="fetch each column's first page")
+    _scrapy_set(p)
+    p.set_defaults(func=cmd_sources)
+
+    p = sub.add_parser("discover", help="find a portal's annual-report columns",
+                       description="From a portal's home page, follow its 政府信息公开 links (same "
+                       "host only, robots.txt obeyed) to candidate annual-report columns (年报, "
+                       "年度报告, zfxxgknb, gknb, ndbg…) and print registry entries (YAML) to review "
+                       "and add to crawler/sources.yaml. Exit status 1 when none is found.")
+    p.add_argument("url", metavar="PORTAL_URL")
+    p.add_argument("--max-pages", type=int, default=40, help="pages to read at most (default 40)")
+    _scrapy_set(p)
+    p.set_defaults(func=cmd_discover)
 
     p = sub.add_parser("serve", help="serve the archive with Datasette (read-only)")
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive database (default {DEFAULT_DB})")
@@ -166,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Start the bundled sample portal on 127.0.0.1, crawl it with the "
                        "real spider, build the archive and serve it with Datasette.")
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive database (default {DEFAULT_DB})")
-    p.add_argument("--data", default="data/demo", help="capture store directory (default data/demo)")
+    p.add_argument("--data", help=DATA_HELP)
     p.add_argument("--no-serve", action="store_true", help="do everything but serve")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8001, help="Datasette port")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao import parsers
+from nianbao.contract import CaptureRecord, LoadDocument
 
 # Attachments worth trying as the report document, most structured first.
 _ATTACHMENT_ORDER = (".docx", ".pdf", ".html", ".htm", ".shtml")
@@ -57,7 +58,7 @@ def has_tables(report: dict[str, Any]) -> bool:
     return False
 
 
-def _attachment_rank(record: dict[str, Any]) -> int:
+def _attachment_rank(record: CaptureRecord) -> int:
     url = record["url"].lower().split("?")[0]
     for i, ext in enumerate(_ATTACHMENT_ORDER):
         if url.endswith(ext):
@@ -66,7 +67,7 @@ def _attachment_rank(record: dict[str, Any]) -> int:
 
 
 def choose_report(
-    candidates: list[tuple[dict[str, Any], bytes]], hints: dict[str, Any]
+    candidates: list[tuple[CaptureRecord, bytes]], hints: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """Parse a report's documents and keep the best reading.
 
@@ -91,9 +92,9 @@ def choose_report(
     return fallback, errors
 
 
-def _group_latest(records: list[dict[str, Any]]) -> OrderedDict[str, list[dict[str, Any]]]:
+def _group_latest(records: list[CaptureRecord]) -> OrderedDict[str, list[CaptureRecord]]:
     """Group capture records by report page, keeping the latest capture of each URL."""
-    groups: OrderedDict[str, OrderedDict[str, dict[str, Any]]] = OrderedDict()
+    groups: OrderedDict[str, OrderedDict[str, CaptureRecord]] = OrderedDict()
     for rec in records:
         group = groups.setdefault(rec.get("report_url") or rec["url"], OrderedDict())
         group[rec["url"]] = rec  # later lines of the index are later captures
@@ -127,7 +128,7 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
         if report is None:
             summary.failed.append(f"{report_url}: " + "; ".join(errors or ["no document parsed"]))
             continue
-        documents = [
+        documents: list[LoadDocument] = [
             {
                 "url": r["url"],
                 "sha256": r["sha256"],
@@ -170,7 +171,7 @@ def build_from_files(
             summary.failed.append(str(exc))
             continue
         doc_url = url if (url and len(paths) == 1) else p.resolve().as_uri()
-        documents = [
+        documents: list[LoadDocument] = [
             {
                 "url": doc_url,
                 "sha256": hashlib.sha256(data).hexdigest(),

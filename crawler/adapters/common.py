@@ -1,13 +1,15 @@
-"""What every adapter returns, and the link/date extraction they share."""
+"""What every adapter is and returns, and the link/date extraction they share."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import Request
+from scrapy.http import TextResponse
 
 from ..links import date_in, date_in_url
 from ..titles import normalise
@@ -42,6 +44,25 @@ class ListPage:
             if (r.method, r.url, r.body) not in seen:
                 self.more.append(r)
                 seen.add((r.method, r.url, r.body))
+
+
+class Adapter(Protocol):
+    """A platform adapter: a module with these three names (trs.py, hanweb.py, ...).
+
+    A module is checked against this protocol by mypy where adapters/__init__.py lists it,
+    so a new adapter with a wrong signature fails `make test` before it fails a crawl.
+    """
+
+    NAME: str
+    """The platform's name in the source registry (`platform: trs`)."""
+
+    def detect(self, response: TextResponse) -> bool:
+        """True when the list page looks like this platform's (used when no platform is given)."""
+        ...
+
+    def parse_list(self, response: TextResponse, column_url: str) -> ListPage:
+        """The report links of one list page and the requests for the column's other pages."""
+        ...
 
 
 def clean(text: str | None) -> str:

@@ -12,7 +12,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import TextResponse
 
 from .common import ListPage, column_dir, entries_from
 
@@ -25,7 +25,7 @@ _YEAR_COLUMN = re.compile(r"/(19|20)\d\dn?/(index\.html?)?$")
 MAX_PAGES = 500
 
 
-def detect(response: Response) -> bool:
+def detect(response: TextResponse) -> bool:
     text = response.text
     return bool(_PAGER.search(text)) or bool(re.search(r"content/post_\d+\.html", text))
 
@@ -36,7 +36,7 @@ def page_urls(base: str, count: int, prefix: str = "index", ext: str = "html") -
     return [urljoin(base, n) for n in names]
 
 
-def parse_list(response: Response, column_url: str) -> ListPage:
+def parse_list(response: TextResponse, column_url: str) -> ListPage:
     page = ListPage(entries=entries_from(response.selector, response.url))
     m = _PAGER.search(response.text)
     if m:

@@ -12,7 +12,7 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import TextResponse
 
 from ..titles import normalise
 from .common import ListPage, column_dir, entries_from
@@ -30,7 +30,7 @@ _DOCUMENT = re.compile(r"/content/post_\d+|/t\d{8}_|/art/\d{4}/|/art_\d+", re.I)
 MAX_PAGES = 500
 
 
-def detect(response: Response) -> bool:
+def detect(response: TextResponse) -> bool:
     return True
 
 
@@ -51,7 +51,7 @@ def _is_pager_url(url: str) -> bool:
     return bool(_page_param(url) or _PAGED_PATH.search(urlsplit(url).path))
 
 
-def parse_list(response: Response, column_url: str) -> ListPage:
+def parse_list(response: TextResponse, column_url: str) -> ListPage:
     page = ListPage(entries=entries_from(response.selector, response.url))
     host = urlsplit(response.url).netloc
     root = column_dir(column_url)

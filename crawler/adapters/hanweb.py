@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 from scrapy import FormRequest
-from scrapy.http import Response
+from scrapy.http import TextResponse
 
 from .common import ListPage, entries_from
 
@@ -36,7 +36,7 @@ BATCH_PAGES = 3  # JCMS fetches three pages of records per request
 MAX_RECORDS = 5000
 
 
-def detect(response: Response) -> bool:
+def detect(response: TextResponse) -> bool:
     return "<datastore" in response.text.lower() or "dataproxy.jsp" in response.url
 
 
@@ -50,7 +50,7 @@ def records(text: str) -> list[str]:
     return _RECORD.findall(text)
 
 
-def parse_list(response: Response, column_url: str) -> ListPage:
+def parse_list(response: TextResponse, column_url: str) -> ListPage:
     text = response.text
     page = ListPage()
     fragments = records(text)

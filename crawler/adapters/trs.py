@@ -10,7 +10,7 @@ import re
 from urllib.parse import urljoin
 
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import TextResponse
 
 from .common import ListPage, entries_from
 
@@ -31,7 +31,7 @@ def _number(token: str, script: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def detect(response: Response) -> bool:
+def detect(response: TextResponse) -> bool:
     return bool(_PAGER.search(response.text)) or "TRS_Editor" in response.text
 
 
@@ -52,7 +52,7 @@ def page_urls(base: str, count: int, prefix: str = "index", ext: str = "html") -
     return [urljoin(base, n) for n in names]
 
 
-def parse_list(response: Response, column_url: str) -> ListPage:
+def parse_list(response: TextResponse, column_url: str) -> ListPage:
     page = ListPage(entries=entries_from(response.selector, response.url))
     found = pager(response.text)
     if found:

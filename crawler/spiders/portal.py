@@ -14,11 +14,11 @@ unchanged document costs a 304; the stored copy is then re-read to follow its li
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,16 +26,16 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response, TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from .. import adapters
+from ... import clock
+from .. import adapters, journal
 from ..captures import CaptureStore, Fetched
+from ..failures import classify
 from ..items import Capture
 from ..links import attachment_url, date_in, date_in_url
-from ..sources import Source, SourceError, load_sources, source_for_url
+from ..sources import Source, resolve_sources, skipped_sources
 from ..summary import Tally, summary_line
 from ..titles import is_report_title
 
@@ -106,43 +106,25 @@ class PortalSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.sources = self._resolve_sources(url, sources, source, source_objects)
+        if source_objects is not None:
+            self.sources = list(source_objects)
+        else:  # `scrapy crawl portal -a ...`: the same decision as `nianbao crawl`
+            urls, ids = (url or "").split(","), (source or "").split(",")
+            self.sources = resolve_sources(sources, urls, ids)
+            if not hasattr(self, "skipped_sources"):
+                self.skipped_sources = skipped_sources(sources, urls, ids)
         self.by_id = {s.id: s for s in self.sources}
         self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
         self.tally = Tally([s.id for s in self.sources])
         self.store: CaptureStore | None = None
         self.max_list_pages = 1000
         self.recheck_all = False
-
-    @staticmethod
-    def _resolve_sources(
-        url: str | None, sources_file: str | None, only: str | None, objects: list[Source] | None
-    ) -> list[Source]:
-        if objects is not None:
-            return list(objects)
-        if url:
-            try:
-                registry = load_sources(sources_file)
-            except SourceError:
-                if sources_file:  # a registry the user named must be right
-                    raise
-                registry = []  # a bare URL needs no registry
-            return [source_for_url(u.strip(), registry) for u in url.split(",") if u.strip()]
-        registry = load_sources(sources_file)
-        if only:
-            wanted = [s.strip() for s in only.split(",")]
-            unknown = [w for w in wanted if w not in {s.id for s in registry}]
-            if unknown:
-                raise ValueError(f"unknown source id(s) {', '.join(unknown)} in {sources_file or 'registry'}")
-            return [s for s in registry if s.id in wanted]
-        skipped = [s.id for s in registry if not s.verified]
-        if skipped:
-            logger.warning("sources with unknown column addresses, not crawled: %s", ", ".join(skipped))
-        return [s for s in registry if s.verified]
+        self.started: datetime | None = None  # set when the crawl starts (from_crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.started = clock.now()
         data_dir = crawler.settings.get("NIANBAO_DATA_DIR", "data")
         spider.store = CaptureStore(data_dir).open()
         spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
@@ -159,7 +141,7 @@ class PortalSpider(scrapy.Spider):
         host = (urlsplit(url).hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in src.allowed_domains)
 
-    def _settled(self, src: Source, url: str) -> bool:
+    def _settled(self, src: Source, url: str, report_url: str | None) -> bool:
         """True for an attachment already captured from a server that gives no validators.
 
         Without ETag/Last-Modified a re-check costs the whole file every crawl; published
@@ -171,7 +153,7 @@ class PortalSpider(scrapy.Spider):
         record = self.store.latest(url)
         if record is None or record.get("etag") or record.get("last_modified"):
             return False
-        self.tally.captured(src.id, None)
+        self.tally.captured(src.id, None, report_url)
         return True
 
     def _document_request(self, src: Source, url: str, callback: Any, **meta: Any) -> Request:
@@ -196,17 +178,20 @@ class PortalSpider(scrapy.Spider):
         tally = self.tally.get(src.id)
         if not isinstance(response, TextResponse):
             kind = response.headers.get("Content-Type")
-            tally.failures.append(f"{response.url}: list page is not text ({kind!r})")
+            tally.fail(response.url, "not_text", f"list page is not text ({kind!r})")
             return
         tally.pages += 1
+        if tally.pages == 1:
+            tally.adapters = [m.NAME for m in adapters.adapters_for(response, src.platform)]
         listing = adapters.parse_list(response, src.url, src.platform)
+        tally.list_links += len(listing.entries)
         for entry in listing.entries:
             if not self._allowed(src, entry.url) or not is_report_title(entry.title):
                 continue
-            tally.reports.add(entry.url)
+            tally.report_found(entry.url, entry.title, entry.published)
             meta = {"title": entry.title, "published": entry.published, "report_url": entry.url}
             if attachment_url(entry.url, response.url):
-                if not self._settled(src, entry.url):
+                if not self._settled(src, entry.url, entry.url):
                     yield self._document_request(
                         src, entry.url, self.parse_attachment, kind="attachment", **meta
                     )
@@ -224,6 +209,7 @@ class PortalSpider(scrapy.Spider):
     def _capture(self, response: Response, src: Source, **fields: Any) -> Capture:
         request = response.request
         meta = {**src.record_meta(), **fields}
+        meta["listed_url"] = _listed(response.meta)
         if src.agency is None:
             meta["agency"] = None
         try:
@@ -238,19 +224,18 @@ class PortalSpider(scrapy.Spider):
             request_headers=_headers(request.headers) if request is not None else [],
             method=request.method if request is not None else "GET",
             reason=reason,
-            fetched_at=datetime.now(UTC),
+            fetched_at=clock.now(),
         )
         return Capture(fetched=fetched, meta=meta)
 
     def _stored(self, response: Response) -> Response | None:
         """For a 304: the stored copy of the URL as a response (None if we hold none)."""
         record = self.store.latest(response.url) if self.store else None
-        if record is None:
-            self.tally.get(response.meta.get("source_id")).failures.append(
-                f"{response.url}: 304 Not Modified but no earlier capture to re-read"
-            )
+        if record is None or self.store is None:
+            self.tally.failed(response.meta.get("source_id"), response.url, "no_capture",
+                              "304 Not Modified but no earlier capture to re-read", _listed(response.meta))
             return None
-        self.tally.captured(response.meta.get("source_id"), None)
+        self.tally.captured(response.meta.get("source_id"), None, _listed(response.meta))
         body = self.store.payload(record)
         headers = {"Content-Type": record["content_type"]} if record.get("content_type") else {}
         if "html" in (record.get("content_type") or "html").lower():
@@ -290,9 +275,12 @@ class PortalSpider(scrapy.Spider):
             href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
             text = " ".join(node.xpath(".//text()").getall()).strip()
             url = attachment_url(href, response.url, text)
-            if url and url != response.url and self._allowed(src, url) and not self._settled(src, url):
+            if url and url != response.url and self._allowed(src, url) and not self._settled(
+                src, url, _listed(meta)
+            ):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
+                    listed_url=_listed(meta),
                     title=text or node.attrib.get("title") or meta.get("title"),
                     published=meta.get("published") or date_in_url(response.url),
                 )
@@ -310,37 +298,80 @@ class PortalSpider(scrapy.Spider):
     def _stored_ok(self, response: Response) -> None:
         record = self.store.latest(response.url) if self.store else None
         if record is None:
-            self.tally.get(response.meta.get("source_id")).failures.append(
-                f"{response.url}: 304 Not Modified but no earlier capture"
-            )
+            self.tally.failed(response.meta.get("source_id"), response.url, "no_capture",
+                              "304 Not Modified but no earlier capture", _listed(response.meta))
         else:
-            self.tally.captured(response.meta.get("source_id"), None)
+            self.tally.captured(response.meta.get("source_id"), None, _listed(response.meta))
 
     def on_error(self, failure: Failure) -> None:
-        """A request that failed for good (after retries): count it for its source."""
+        """A request that failed for good (after retries): count it for its source and report.
+
+        robots.txt and offsite links are rules we follow on purpose: a report link they
+        exclude is not counted as found; the column page itself excluded is a failure.
+        """
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-        elif failure.check(IgnoreRequest):
-            # robots.txt or an offsite link: a rule we follow on purpose, not a failure.
-            logger.info("not fetched (%s): %s", failure.value, request.url)
-            if request.meta.get("report_url") == request.url:
+        kind, reason = classify(failure)
+        report_url = _listed(request.meta)
+        if kind in ("robots", "offsite") and report_url:
+            logger.info("not fetched (%s): %s", reason, request.url)
+            if report_url == request.url:
                 self.tally.get(request.meta.get("source_id")).reports.discard(request.url)
             return
-        else:
-            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
-        logger.warning("failed %s: %s", request.url, reason)
-        self.tally.get(request.meta.get("source_id")).failures.append(f"{request.url}: {reason}")
+        logger.warning("failed %s: %s", request.url, reason,
+                       exc_info=failure_exc_info(failure) if kind == "other" else None)
+        self.tally.failed(request.meta.get("source_id"), request.url, kind, reason, report_url)
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         rows = self.tally.rows()
         for row in rows:
             logger.info(summary_line(row))
-            for problem in row["failures"]:
-                logger.info("  failed: %s", problem)
-        if self.store is not None:
-            (self.store.dir / "last_crawl.json").write_text(
-                json.dumps({"finish_reason": reason, "per_source": rows}, ensure_ascii=False, indent=1),
-                encoding="utf-8",
-            )
+            for problem in row["failure_records"]:
+                logger.info("  failed [%s]: %s: %s", problem["kind"], problem["url"], problem["reason"])
+        if self.store is None:
+            return
+        self.last_run = self.run_record(reason, rows)
+        try:
+            journal.write_run(self.store.data_dir, self.last_run)
+        finally:
             self.store.close()
+
+    def run_record(self, finish_reason: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """This run for the store's journal: times, version, settings, and per source the
+        registry entry with its counts (crawler/journal.py)."""
+        started = getattr(self, "started", None) or clock.now()
+        settings = self.crawler.settings if getattr(self, "crawler", None) else {}
+        skipped = [
+            {**_entry(s), "reason": "unverified"} for s in getattr(self, "skipped_sources", None) or []
+        ]
+        sources = [{**_entry(self.by_id[r["source_id"]]), **r} if r["source_id"] in self.by_id else r
+                   for r in rows]
+        return {
+            "run_id": f"{clock.iso(started).replace('-', '').replace(':', '')}-{uuid.uuid4().hex[:6]}",
+            "started": clock.iso(started),
+            "finished": clock.iso(max(clock.now(), started)),
+            "nianbao_version": journal.nianbao_version(),
+            "settings": journal.recorded_settings(settings),
+            "finish_reason": finish_reason,
+            "log_file": settings.get("LOG_FILE") if settings else None,
+            "sources": sources,
+            "skipped": skipped,
+        }
+
+
+def _entry(src: Source) -> dict[str, Any]:
+    """The registry fields of a source, as the archive's `sources` table keeps them."""
+    return {
+        "id": src.id, "url": src.url, "level": src.level, "region": src.region, "agency": src.agency,
+        "agencies": src.agencies, "platform": src.platform, "allowed_domains": list(src.allowed_domains),
+        "verified": src.verified, "note": src.note,
+    }
+
+
+def _listed(meta: Any) -> str | None:
+    """The report link, as listed on the column, that a request or response belongs to."""
+    return meta.get("listed_url") or meta.get("report_url")
+
+
+def failure_exc_info(failure: Failure) -> Any:
+    """The traceback of `failure` for the log file (never the console), for unexpected ones."""
+    return (failure.type, failure.value, failure.getTracebackObject()) if failure.check(Exception) else None

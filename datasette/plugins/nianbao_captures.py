@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
+from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
-
-from datasette import hookimpl
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ROUTE = "/-/nianbao/capture/"
@@ -99,10 +98,19 @@ def register_routes():
 
 
 @hookimpl
-def render_cell(value, column, table, datasette):
+def render_cell(value, column, table, database, datasette):
     if (table, column) not in LINKED_COLUMNS or not isinstance(value, str) or not SHA256.match(value):
         return None
-    href = datasette.urls.path(ROUTE + value)
-    return Markup('<a href="{}" download title="下载存档原件 (download the archived capture)">{}</a>').format(
-        href, escape(value)
-    )
+
+    async def link():
+        # Installed as an entry point, this hook sees every database of the Datasette:
+        # only an archive's hashes (a database with the blobs table) are links.
+        db = datasette.databases.get(database)
+        if db is None or not await db.table_exists("blobs"):
+            return None
+        href = datasette.urls.path(ROUTE + value)
+        return Markup(
+            '<a href="{}" download title="下载存档原件 (download the archived capture)">{}</a>'
+        ).format(href, escape(value))
+
+    return link

@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from datasette.utils.asgi import Response
-
 from datasette import hookimpl
+from datasette.utils.asgi import Response
 
 BOM = "\ufeff".encode()
 EXTENSION = "csvbom"

@@ -8,22 +8,22 @@ Our archive's FTS tables hold character bigrams as hex tokens (archive/search.py
 register our own ``escape_fts`` that turns the term into the matching bigram phrase. The
 hook is ``trylast`` so that it runs after Datasette's and the last registration wins.
 The search box, the URLs and the .json/.csv variants therefore stay Datasette's own.
+
+Installed through the ``datasette`` entry point, this plugin loads in every Datasette of
+the environment: it replaces ``escape_fts`` only on connections to a nianbao archive
+(``is_bigram_archive``), and leaves other databases' full-text search as Datasette made it.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import sqlite3
 
 from datasette import hookimpl
 
-try:
-    from nianbao.archive.search import match_query
-except ImportError:  # served from a checkout that is not installed: use the repository's copy
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from nianbao.archive.search import match_query
+from nianbao.archive.search import is_bigram_archive, match_query
 
 
 @hookimpl(trylast=True)
-def prepare_connection(conn):
-    conn.create_function("escape_fts", 1, match_query, deterministic=True)
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    if is_bigram_archive(conn):
+        conn.create_function("escape_fts", 1, match_query, deterministic=True)

@@ -203,12 +203,13 @@ def extra_load_args() -> dict[str, Any]:
 
 def build_archive(path: Path):
     """The archive of the five seeds and the extra report; returns the open Database."""
-    from nianbao.archive import load
+    from nianbao.archive import coverage, load
 
     db = load.open_archive(path)
     for seed in SEED_IDS:
         load.load_report(db, **seed_load_args(seed))
     load.load_report(db, **extra_load_args())
+    coverage.refresh(db)  # as `nianbao build` does
     return db
 
 

@@ -138,12 +138,15 @@ def test_canned_failing_checks(served, h):
 
 
 def test_canned_missing_reports(served, h):
+    """Reports loaded without any crawl: an agency's absent year is "not crawled", never missing."""
     seen = defaultdict(set)
     for t in truths(h):
-        seen[t["agency"]].add(t["year"])
+        seen[t["agency"].replace(" ", "")].add(t["year"])
     seen[h.EXTRA["agency"]].add(h.EXTRA["year"])
     for year in sorted({y for ys in seen.values() for y in ys}):
-        rows = served.rows("/archive/missing_reports.json", year=year)
+        assert served.rows("/archive/missing_reports.json", year=year) == []
+        assert served.rows("/archive/missing_for_year.json", year=year) == []
+        rows = served.rows("/archive/coverage_by_year.json", year=year, status="not_crawled")
         assert {r["agency"] for r in rows} == {a for a, ys in seen.items() if year not in ys}, year
 
 
@@ -281,13 +284,14 @@ def test_read_only_and_time_limited(served):
     status, _, body = served.get("/archive.json", sql=slow)
     assert status >= 400 and b"too long" in body
     assert len(served.rows("/archive/reports.json")) == 6
-    # no plugin that writes: only ours, with the hooks we know
-    hooks = {p["name"]: set(p["hooks"]) for p in served.json("/-/plugins.json")}
-    assert hooks == {
-        "nianbao_captures.py": {"register_routes", "render_cell"},
-        "nianbao_csv.py": {"register_output_renderer"},
-        "nianbao_search.py": {"prepare_connection"},
-    }
+    # no plugin that writes: only ours (installed entry points, named after the nianbao
+    # distribution by Datasette), with the hooks we know
+    plugins = served.json("/-/plugins.json")
+    assert {p["name"] for p in plugins} == {"nianbao"}
+    assert sorted(sorted(p["hooks"]) for p in plugins) == [
+        ["prepare_connection"], ["register_output_renderer"], ["register_routes"],
+        ["register_routes", "render_cell"],
+    ]
 
 
 def test_metadata_describes_the_archive_in_chinese(served):
@@ -303,7 +307,9 @@ def test_metadata_describes_the_archive_in_chinese(served):
 def test_datasette_args_are_read_only_and_use_our_configuration(tmp_path):
     args = serve.datasette_args(tmp_path / "archive.db", host="127.0.0.1", port=8123)
     assert args[args.index("-i") + 1] == str((tmp_path / "archive.db").resolve())
-    assert "--metadata" in args and args[args.index("--plugins-dir") + 1].endswith("datasette/plugins")
+    metadata = Path(args[args.index("--metadata") + 1])
+    assert metadata.name == "metadata.yaml" and metadata.is_file()
+    assert "--plugins-dir" not in args, "the plugins are installed entry points"
     assert args[args.index("--port"):args.index("--port") + 2] == ["--port", "8123"]
     other = tmp_path / "mine.db"
     other.touch()
@@ -333,7 +339,8 @@ def test_serve_runs_in_process_and_stops_on_sigterm(served, h, tmp_path):
     import time
 
     port = h.free_port()
-    code = f"from archive.serve import serve; serve({str(served.db_path)!r}, host='127.0.0.1', port={port})"
+    code = (f"from nianbao.archive.serve import serve; "
+            f"serve({str(served.db_path)!r}, host='127.0.0.1', port={port})")
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     proc = subprocess.Popen([sys.executable, "-c", code], **quiet)
     try:
@@ -358,3 +365,12 @@ def test_excel_csv_of_a_canned_query(served):
     got = csv_rows(body)
     assert [r["report_id"] for r in got] == [r["report_id"] for r in rows]
     assert [r["received"] for r in got] == ["" if r["received"] is None else str(r["received"]) for r in rows]
+
+
+def test_coverage_page_escapes_what_it_is_given(served, h):
+    status, _, body = served.get("/-/nianbao/coverage", q=h.XSS)
+    assert status == 200
+    assert h.XSS.encode() not in body and b"&lt;script&gt;" in body
+    status, _, body = served.get("/-/nianbao/coverage")
+    page = body.decode("utf-8")
+    assert status == 200 and h.EXTRA["agency"] in page and 'data-status="on_time"' in page

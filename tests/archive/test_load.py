@@ -160,6 +160,11 @@ def test_known_sha256_lists_every_capture(archive_db, h):
     (lambda a: a["report"]["sections"][-1].update(text="broken \udc80 text"), "UnicodeEncodeError"),
     (lambda a: a["report"]["applications"][-1].update(value=2**70), "OverflowError"),
     (lambda a: a["report"]["reviews"][0].pop("stage"), "has no stage"),
+    # the LoadDocument contract (nianbao.contract): fields and their types, nothing coerced
+    (lambda a: a["documents"][0].update(kind="pdf"), "not a LoadDocument (kind:"),
+    (lambda a: a["documents"][0].update(content="text, not bytes"), "content: Input should be a valid bytes"),
+    (lambda a: a["documents"][0].update(warc_offset="12"), "warc_offset"),
+    (lambda a: a["documents"][0].pop("fetched_at"), "fetched_at: Field required"),
 ])
 def test_bad_input_is_refused_with_its_name_and_nothing_is_written(tmp_path, h, mutate, problem):
     db = load.open_archive(tmp_path / "archive.db")

@@ -5,7 +5,7 @@ answers conditional requests (ETag / Last-Modified -> 304) like a real CMS front
 can be told to misbehave on chosen paths: 500, hang, connection reset, truncated body.
 
 `build_portals(port)` makes three report columns on one host, in the shapes of the
-platforms seen in the wild (see /work/shared/FIELD_NOTES.md):
+platforms seen in the wild (see docs/field-notes.md):
 - TRS: /trs/zfxxgknb/index.html, index_1.html, index_2.html with createPageHTML;
 - Hanweb JCMS: /col/col1234/index.html with a <datastore>, more records by POST to
   /module/web/jpage/dataproxy.jsp;
@@ -416,6 +416,11 @@ def path_of(url: str) -> str:
 
 def last_crawl(data: Path) -> dict[str, Any]:
     return json.loads((data / "captures" / "last_crawl.json").read_text(encoding="utf-8"))
+
+
+def crawl_log(data: Path) -> str:
+    """Everything the crawls into `data` logged (Scrapy's messages go to data/logs/, not the console)."""
+    return "".join(p.read_text(encoding="utf-8") for p in sorted((data / "logs").glob("*.log")))
 
 
 def wait_until(pred, timeout: float = 10.0) -> bool:

@@ -109,7 +109,13 @@ def test_summary_per_source(first, fx):
     }
     assert rows["fx-trs"]["pages"] == 3 and rows["fx-trs"]["new"] == 7
     assert rows["fx-gd"]["pages"] == 4  # the column, 2024n (two pages), 2023n
-    assert "crawl fx-hanweb: 2 pages, 3 reports found, 4 new, 0 changed" in proc.stdout
+    # the line counts report links (the hanweb report with its PDF is one), the rows documents too
+    assert rows["fx-hanweb"]["new"] == 4 and rows["fx-hanweb"]["reports_new"] == 3
+    assert "crawl fx-hanweb: 2 pages, 3 reports found, 3 new, 0 changed, 0 unchanged, 0 failed — ok" \
+        in proc.stdout.splitlines()
+    assert len(proc.stdout.splitlines()) == 3 + 1, "one line per source and one for the run"
+    for row in rows.values():
+        assert row["reports_unaccounted"] == 0 and row["status"] == "ok", row
 
 
 def test_recrawl_downloads_nothing_again_then_records_a_change(first, server, fx):
@@ -151,5 +157,7 @@ def test_recrawl_downloads_nothing_again_then_records_a_change(first, server, fx
         assert read_payload(data, new_rec) == server.portal.files[path][0] != old
     rows = {r["source_id"]: r for r in fx.last_crawl(data)["per_source"]}
     assert rows["fx-trs"]["changed"] == 2 and rows["fx-trs"]["new"] == 0
+    # two reports changed (1001's page, 1002's attachment), the other two unchanged
+    assert (rows["fx-trs"]["reports_changed"], rows["fx-trs"]["reports_unchanged"]) == (2, 2)
     server.portal.put(page, old_page)
     server.portal.put(pdf, old_pdf, "application/pdf")

@@ -8,10 +8,18 @@ import json
 import pytest
 
 from nianbao.crawler import captures
+from nianbao.crawler.adapters import ADAPTERS
 from nianbao.crawler.captures import CaptureError, CaptureStore, Fetched, read_index, read_payload
 from nianbao.crawler.links import attachment_url, date_in, date_in_url
 from nianbao.crawler.run import CrawlSummary
-from nianbao.crawler.sources import DEFAULT_SOURCES, SourceError, load_sources, source_for_url
+from nianbao.crawler.sources import (
+    DEFAULT_SOURCES,
+    PLATFORMS,
+    SourceError,
+    load_sources,
+    resolve_sources,
+    source_for_url,
+)
 from nianbao.crawler.titles import is_report_title, title_year
 
 
@@ -152,6 +160,28 @@ def test_source_for_bare_url_and_registry_match():
         source_for_url("file:///etc/passwd")
 
 
+def test_one_resolver_for_every_way_of_naming_sources(tmp_path):
+    """nianbao crawl, crawler.run and scrapy crawl portal all decide through resolve_sources."""
+    reg = tmp_path / "reg.yaml"
+    reg.write_text(GOOD + GOOD.split("\n", 1)[1].replace("id: a", "id: b").replace("/nb/", "/nb2/")
+                   + "    verified: false\n", encoding="utf-8")
+    assert [s.id for s in resolve_sources(reg)] == ["a"], "unverified entries are not crawled"
+    assert [s.id for s in resolve_sources(reg, ids=["b"])] == ["b"], "named ids are, verified or not"
+    with pytest.raises(SourceError, match="unknown source id"):
+        resolve_sources(reg, ids=["a", "zz"])
+    # a URL is described by its registry entry when it has one, else ad hoc
+    assert [s.id for s in resolve_sources(reg, urls=["http://x.gov.cn/nb/", " "])] == ["a"]
+    assert resolve_sources(reg, urls=["http://y.gov.cn/"])[0].agency is None
+    # a broken registry the user named is an error even for URLs
+    (tmp_path / "bad.yaml").write_text("sources: [", encoding="utf-8")
+    with pytest.raises(SourceError, match="not valid YAML"):
+        resolve_sources(tmp_path / "bad.yaml", urls=["http://y.gov.cn/"])
+
+
+def test_platforms_are_the_adapters():
+    assert tuple(ADAPTERS) == PLATFORMS and set(PLATFORMS) >= {"trs", "hanweb", "gdgov", "generic"}
+
+
 # -- capture store --------------------------------------------------------------------------
 def fetched(url: str, body: bytes, etag: str = '"1"') -> Fetched:
     return Fetched(url=url, status=200, body=body, reason="OK",
@@ -211,6 +241,20 @@ def test_store_errors_are_named(tmp_path):
         read_index(tmp_path)
 
 
+def test_index_records_must_have_the_capture_record_shape(tmp_path):
+    """The pipeline gets CaptureRecords (nianbao.contract) or an error naming file and line."""
+    with CaptureStore(tmp_path) as store:
+        rec = store.add(fetched("http://a/x.pdf", b"%PDF-1 bytes"), {"kind": "attachment"})
+    assert rec is not None and read_index(tmp_path) == [rec]
+    index = tmp_path / "captures" / "index.jsonl"
+    good = index.read_text()
+    for bad, problem in (({**rec, "length": "12"}, "length"), ({**rec, "kind": "pdf"}, "kind"),
+                         ({k: v for k, v in rec.items() if k != "warc_offset"}, "warc_offset")):
+        index.write_text(good + json.dumps(bad) + "\n")
+        with pytest.raises(CaptureError, match=rf"index.jsonl:2: not a CaptureRecord \({problem}"):
+            read_index(tmp_path)
+
+
 def test_half_written_last_line_is_ignored_then_repaired(tmp_path):
     with CaptureStore(tmp_path) as store:
         rec = store.add(fetched("http://a/x.pdf", b"one"), {})
@@ -224,10 +268,10 @@ def test_half_written_last_line_is_ignored_then_repaired(tmp_path):
 
 
 def test_summary_ok():
-    row = {"source_id": "s", "pages": 1, "reports_found": 2, "new": 2, "changed": 0, "unchanged": 0,
-           "failed": 0, "failures": []}
+    row = {"source_id": "s", "pages": 1, "reports_found": 2, "reports_new": 2, "reports_changed": 0,
+           "reports_unchanged": 0, "reports_failed": 0, "failed": 0, "failures": []}
     assert CrawlSummary([row]).ok
     assert not CrawlSummary([row, {**row, "source_id": "t", "reports_found": 0}]).ok
     assert not CrawlSummary([]).ok
     assert CrawlSummary([row]).lines() == ["crawl s: 1 pages, 2 reports found, 2 new, 0 changed, "
-                                           "0 unchanged, 0 failed"]
+                                           "0 unchanged, 0 failed — ok", "crawl: 1 source(s): 1 ok"]

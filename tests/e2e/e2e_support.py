@@ -52,4 +52,28 @@ def truth(seed: str) -> dict:
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=REPO, **kw)
+    kw.setdefault("cwd", REPO)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server the test started: SIGTERM, then SIGKILL if it does not go."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
+def assert_search_equals_like(base: str, db: Path, term: str = "复议") -> None:
+    """Datasette's `_search` on sections answers exactly the rows of SQL `LIKE '%term%'`."""
+    import sqlite3
+    import urllib.parse
+
+    hits = get_json(f"{base}/archive/sections.json?_search={urllib.parse.quote(term)}"
+                    "&_shape=array&_size=max")
+    like = {i for (i,) in sqlite3.connect(db).execute(
+        "select id from sections where text like ?", [f"%{term}%"])}
+    assert like, f"the archive has sections mentioning {term}"
+    assert {r["id"] for r in hits} == like

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from e2e_support import SEEDS, run
 
-SUBCOMMANDS = ["parse", "crawl", "build", "serve", "demo"]
+SUBCOMMANDS = ["parse", "crawl", "build", "serve", "demo", "sources", "discover"]
 
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS)
@@ -16,6 +16,13 @@ def test_every_subcommand_has_help(nianbao, sub):
     p = run([*nianbao, sub, "--help"])
     assert p.returncode == 0, p.stderr
     assert f"nianbao {sub}" in p.stdout
+
+
+def test_crawl_help_documents_the_exit_codes(nianbao):
+    p = run([*nianbao, "crawl", "--help"])
+    for code in ("0  every source crawled fine", "1  some source failed", "2  nothing crawled",
+                 "3  every source fine, but some report could not be parsed"):
+        assert code in p.stdout
 
 
 def test_parse_prints_one_json_object_per_file_and_fails_only_for_bad_files(nianbao, tmp_path):

@@ -1,0 +1,94 @@
+"""The record of each crawl run, kept in the capture store beside the captures it made.
+
+At the end of a crawl the spider appends one JSON line to ``captures/runs.jsonl``: when
+it ran, which nianbao and which settings that change what is fetched, and per source what
+it read, found and failed (and the registry entries it skipped, with the reason). The
+archive's source-health tables are loaded from these lines (archive/health.py), so a run
+made with ``--no-build``, or an archive rebuilt from the store, keeps its history; the
+crawler itself never writes SQL. ``last_crawl.json`` keeps the last run alone, for
+scripts that read only that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .captures import CaptureError, captures_dir
+
+RUNS_NAME = "runs.jsonl"
+LAST_NAME = "last_crawl.json"
+
+# Settings that change what a crawl fetches or how hard it tries, recorded with each run
+# (name -> how to read it: `-s NAME=VALUE` gives strings).
+RECORDED_SETTINGS = {
+    "USER_AGENT": "get", "ROBOTSTXT_OBEY": "getbool", "DOWNLOAD_DELAY": "getfloat",
+    "AUTOTHROTTLE_ENABLED": "getbool", "CONCURRENT_REQUESTS": "getint",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "getint", "DOWNLOAD_TIMEOUT": "getfloat", "DOWNLOAD_MAXSIZE": "getint",
+    "RETRY_TIMES": "getint", "NIANBAO_MAX_LIST_PAGES": "getint", "NIANBAO_RECHECK_ALL": "getbool",
+    "JOBDIR": "get", "CLOSESPIDER_PAGECOUNT": "getint", "CLOSESPIDER_TIMEOUT": "getfloat",
+    "CLOSESPIDER_ITEMCOUNT": "getint", "CLOSESPIDER_ERRORCOUNT": "getint",
+}
+
+
+def nianbao_version() -> str:
+    try:
+        return metadata.version("nianbao")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def recorded_settings(settings: Any) -> dict[str, Any]:
+    """The RECORDED_SETTINGS of a Scrapy Settings object that are set (booleans always)."""
+    out: dict[str, Any] = {}
+    if not settings:
+        return out
+    for name, getter in RECORDED_SETTINGS.items():
+        if settings.get(name) in (None, ""):
+            continue
+        value = getattr(settings, getter)(name)
+        if name.startswith("CLOSESPIDER_") and not value:
+            continue  # 0 = not set
+        out[name] = value
+    return out
+
+
+def write_run(data_dir: str | os.PathLike[str], run: dict[str, Any]) -> None:
+    """Append `run` to the store's run journal and replace last_crawl.json."""
+    folder = captures_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(run, ensure_ascii=False, sort_keys=True)
+    with (folder / RUNS_NAME).open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        with contextlib.suppress(OSError):
+            os.fsync(fh.fileno())
+    last = {"finish_reason": run.get("finish_reason"), "run_id": run.get("run_id"),
+            "per_source": run.get("sources", []), "skipped": run.get("skipped", [])}
+    (folder / LAST_NAME).write_text(json.dumps(last, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def read_runs(data_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """Every run recorded in the store, oldest first; a line cut short by a kill is skipped."""
+    path = Path(captures_dir(data_dir)) / RUNS_NAME
+    if not path.exists():
+        return []
+    runs = []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            run = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if number == len(lines):  # the last line, without its newline: a killed write
+                break
+            raise CaptureError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
+        if not isinstance(run, dict) or not run.get("run_id"):
+            raise CaptureError(f"{path}:{number}: run record without run_id")
+        runs.append(run)
+    return runs
