@@ -114,9 +114,9 @@ def value_text(value: object) -> str:
 def sheet_grid(sheet) -> list[list[Cell]]:
     """A sheet's used range as a grid of Cells, merged ranges copied into every position."""
     rows = [[Cell(value_text(v)) for v in row] for row in sheet.to_python(skip_empty_area=True)]
-    width = max((len(r) for r in rows), default=0)
-    for r in rows:
-        r.extend(Cell("") for _ in range(width - len(r)))
+    width = max((len(row) for row in rows), default=0)
+    for row in rows:
+        row.extend(Cell("") for _ in range(width - len(row)))
     start = sheet.start or (0, 0)
     for (r0, c0), (r1, c1) in sheet.merged_cell_ranges or []:
         r0, r1, c0, c1 = r0 - start[0], r1 - start[0], c0 - start[1], c1 - start[1]

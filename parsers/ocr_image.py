@@ -139,4 +139,11 @@ def has_ink(gray: np.ndarray, box: tuple[int, int, int, int], min_height: int) -
         return False
     _, mask = cv2.threshold(crop, 128, 255, cv2.THRESH_BINARY_INV)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    return any(stats[i][3] >= min_height and stats[i][4] >= min_height for i in range(1, count))
+    h, w = mask.shape
+    for i in range(1, count):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        if x == 0 or y == 0 or x + bw >= w or y + bh >= h:
+            continue  # what touches the edge is the cell's rule, not its content
+        if bh >= min_height and area >= min_height:
+            return True
+    return False
