@@ -90,37 +90,31 @@ def deskew(gray: np.ndarray) -> tuple[np.ndarray, float]:
 def find_rules(gray: np.ndarray, text_boxes: list[tuple[int, int, int, int]], px_to_pt: float,
                page_height_pt: float) -> list[Rule]:
     """Straight horizontal and vertical strokes long enough to be table rules, as `Rule`s in
-    page points (y up). Recognised text is blanked first so strokes of characters (丨 一)
-    are not taken for rules."""
+    page points (y up). A stroke lying (almost) wholly inside recognised characters' boxes
+    is part of the text (丨 一, or the strokes of a row of characters run together), not
+    a rule; a rule running close to the text keeps its length."""
     mask = dark_mask(gray)
-    for x0, y0, x1, y1 in text_boxes:
-        # the middle of each character's box: OCR boxes reach over a rule that runs close
-        # to the text, and a rule must not be cut where a character stands next to it
-        dx, dy = (x1 - x0) // 8, (y1 - y0) // 4
-        mask[max(0, y0 + dy):max(0, y1 - dy), max(0, x0 + dx):max(0, x1 - dx)] = 0
     h, w = mask.shape
+    text = np.zeros((h, w), np.uint8)
+    for x0, y0, x1, y1 in text_boxes:
+        text[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 1
     rules: list[Rule] = []
-    # bridge the small gaps that noise and JPEG leave in a printed line, then keep runs
-    # long enough that no glyph stroke or speck survives
     for horizontal in (True, False):
-        if horizontal:
-            bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1))
-            bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
-            length = max(20, w // 50)
-            lines = cv2.morphologyEx(bridged, cv2.MORPH_OPEN,
-                                     cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
-        else:
-            bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5))
-            bridged = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge)
-            length = max(15, h // 90)
-            lines = cv2.morphologyEx(bridged, cv2.MORPH_OPEN,
-                                     cv2.getStructuringElement(cv2.MORPH_RECT, (1, length)))
-        count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+        # bridge the small gaps noise and JPEG leave in a printed line, then keep runs long
+        # enough that no glyph stroke or speck survives
+        bridge = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1) if horizontal else (1, 5))
+        length = max(20, w // 40) if horizontal else max(15, h // 80)
+        keep = cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1) if horizontal else (1, length))
+        lines = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, bridge), cv2.MORPH_OPEN, keep)
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
         for i in range(1, count):
-            x, y, cw, ch, _area = (int(v) for v in stats[i])
+            x, y, cw, ch, area = (int(v) for v in stats[i])
             thick = ch if horizontal else cw
             if thick > max(8, length // 3):
                 continue  # a filled area (a logo, a stamp), not a rule
+            own = labels[y:y + ch, x:x + cw] == i
+            if np.count_nonzero(own & (text[y:y + ch, x:x + cw] == 0)) < 0.3 * area:
+                continue  # inside the text
             if horizontal:
                 pos = page_height_pt - (y + ch / 2) * px_to_pt
                 rules.append(Rule(True, pos, x * px_to_pt, (x + cw) * px_to_pt))

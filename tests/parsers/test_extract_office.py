@@ -125,3 +125,11 @@ def test_one_bad_file_never_stops_a_parse_run(tmp_path: Path) -> None:
                                    "300 pages"], strict=True):
         assert want in o["error"] and o["error"].startswith(o["source"] + ": "), o
     assert run.returncode == 1 and "5 failed" in run.stderr
+
+
+def test_wps_spreadsheet_et_is_read_as_a_sheet_by_its_bytes() -> None:
+    """WPS Spreadsheets' .et files are Excel 97-2003 workbooks inside: the bytes decide."""
+    data = (FORMS / "000_eac659b3405373d8.xls").read_bytes()
+    assert parsers.detect.sniff(data, "附件2.et") == "sheet"
+    out = parsers.parse_bytes(data, "附件2.et")
+    assert out["kind"] == "sheet" and out["agency"] == "广州市协作办公室"
