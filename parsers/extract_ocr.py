@@ -65,16 +65,22 @@ def _env_number(name: str, default, kind, lo, hi):
 class Budget:
     """The OCR time limit of one document, checked between pages."""
 
-    def __init__(self, source: str, pages: int) -> None:
+    def __init__(self, source: str, pages: int, refuse_long: bool = True) -> None:
         self.source, self.pages = source, pages
         self.limit = seconds()
         self.start = time.monotonic()
-        if pages > max_pages():
+        self.read = 0  # pages (or pictures' pages) read so far
+        if refuse_long and pages > max_pages():
             raise ParseError(source, f"scanned document of {pages} pages: more than the {max_pages()} "
                                      "pages OCR reads in one document (NIANBAO_OCR_MAX_PAGES)")
 
     def check(self, done: int) -> None:
-        """Raise when the limit is spent with pages still to read (`done` read so far)."""
+        """Raise when the limit is spent with pages still to read (`done` pages of the
+        document behind us), or when one more page would pass the page limit."""
+        if self.read >= max_pages():
+            raise ParseError(self.source, f"more than {max_pages()} pages of this document need OCR "
+                                          "(NIANBAO_OCR_MAX_PAGES)")
+        self.read += 1
         spent = time.monotonic() - self.start
         if spent > self.limit and done < self.pages:
             raise ParseError(self.source, f"OCR time limit of {self.limit:g} s exceeded after page {done} "

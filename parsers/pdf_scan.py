@@ -60,10 +60,14 @@ class Scanner:
         pages = ", ".join(map(str, self.ocr_pages))
         return f"read by OCR: page(s) {pages} of {count}"
 
-    def _begin_ocr(self, number: int, count: int) -> None:
+    def _begin_ocr(self, number: int, count: int, whole_page: bool) -> None:
+        """Before OCR on a page: the engine is there, the limits are not reached. A long
+        document whose first picture is a whole page is taken for a scan and refused at
+        once when it has more pages than OCR may read; pictures on text pages count as
+        they come."""
         ocr_engine.require(self.source)
         if self.budget is None:
-            self.budget = extract_ocr.Budget(self.source, count)
+            self.budget = extract_ocr.Budget(self.source, count, refuse_long=whole_page)
         self.budget.check(number - 1)
 
     def read_page(self, pdf: pdfium.PdfDocument, page: pdfium.PdfPage, number: int,
@@ -78,7 +82,7 @@ class Scanner:
             pictures = [] if rotated else picture_boxes(page, chars, width, height)
             if not pictures:
                 return layout(chars, rules, height, number), True
-            self._begin_ocr(number, count)
+            self._begin_ocr(number, count, whole_page=False)
             scans = []
             for box in pictures:
                 image = render(page, width, height, box)
@@ -94,7 +98,7 @@ class Scanner:
                 return [], False  # a blank page
             if chars:
                 self.notes.append(f"{label}text layer unreadable (no Unicode map?): read by OCR")
-            self._begin_ocr(number, count)
+            self._begin_ocr(number, count, whole_page=True)
             image = render(page, width, height, None)
             scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, label=label)
             chars, rules = scan.chars, rules + scan.rules

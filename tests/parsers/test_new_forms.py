@@ -104,3 +104,8 @@ def test_form_cells_against_truth(path: Path) -> None:
         assert out["year"] == truth["year"] and out["template"] == truth["template"]
         a, b = "".join((out["agency"] or "").split()), "".join(truth["agency"].split())
         assert a and (a in b or b in a), (out["agency"], truth["agency"])
+        # pages in order (a multi-page TIFF, a long image cut into pages): all six headings
+        assert [s["number"] for s in out["sections"]] == [1, 2, 3, 4, 5, 6]
+        if form in ("scan.tif", "scan.png"):
+            assert out["notes"][0].startswith("read by OCR: 1 frame(s)" if form == "scan.png"
+                                              else "read by OCR: 5 frame(s) of a TIFF image, as 5 page(s)")

@@ -122,14 +122,6 @@ def test_long_scan_stops_at_the_time_limit_page_by_page(monkeypatch: pytest.Monk
     assert 1 <= done < 10
 
 
-def test_multi_page_tiff_pages_in_order() -> None:
-    doc = parsers.extract((FORMS / "001_092bb9cf510e616c.scan.tif").read_bytes(), "scan.tif")
-    assert doc.kind == "ocr" and doc.notes[0] == "read by OCR: 5 frame(s) of a TIFF image, as 5 page(s)"
-    text = [b.text for b in doc.blocks if isinstance(b, parsers.Paragraph)]
-    heads = [t for t in text if t[:2] in ("一、", "二、", "三、", "四、", "五、", "六、")]
-    assert [h[:2] for h in heads] == ["一、", "二、", "三、", "四、", "五、", "六、"]
-
-
 def test_corrupt_image_is_a_clear_error() -> None:
     data = (BAD / "cat.png").read_bytes()
     with pytest.raises(parsers.ParseError, match="corrupt or unreadable image"):
