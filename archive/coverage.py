@@ -58,9 +58,13 @@ def agency_key(db: Database) -> Callable[[str | None, dict[str, Any] | None], st
     in canonical names (issue 10's ``agencies`` table with aliases): look the name up there.
     """
 
+    from . import agencies  # one name per agency: its canonical name when the archive knows it
+
     def key(name: str | None, source: dict[str, Any] | None) -> str | None:
         chosen = (source or {}).get("agency") or name
-        return _WS.sub("", chosen) if chosen else None
+        if not chosen:
+            return None
+        return agencies.canonical(db, chosen) or _WS.sub("", chosen)
 
     return key
 

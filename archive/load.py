@@ -25,7 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
-from . import schema
+from . import agencies, layout, schema, versions
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CELL_TABLES = ("active_disclosure", "applications", "reviews")
@@ -187,7 +187,8 @@ def load_report(
     docs = _check_documents(documents, name)
     source = source or {}
 
-    agency = report.get("agency") or source.get("agency")
+    who = agencies.resolve(db, report, source)  # one name per agency, whatever the route
+    agency = who.canonical
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
     sections = []
@@ -236,6 +237,8 @@ def load_report(
         "record": {k: v for k, v in record.items() if k != "fetched_at"},
         "sections": sections, "cells": cells, "checks": checks,
     })
+    record["agency_id"] = who.agency_id
+    layout.add_equations(checks, cells)
 
     old = db.execute(
         "SELECT rowid, title, agency, text, digest FROM reports WHERE id = ?", [report_id]
@@ -253,9 +256,11 @@ def load_report(
     try:
         with db.atomic():
             if old is not None:
+                versions.snapshot(db, report_id, record["digest"])
                 _delete_report_rows(db, report_id)
                 schema.unindex_report(db, old[0], old[1], old[2], old[3])
             db.table("reports").upsert(record, pk="id")
+            agencies.record(db, who, report_id)
             for stale_id in stale:
                 _supersede(db, stale_id, report_id)
             _write_documents(db, report_id, _new_documents(db, report_id, docs))
@@ -265,6 +270,7 @@ def load_report(
             for table in _CELL_TABLES:
                 _insert(db, table, cells[table])
             _insert(db, "checks", checks)
+            versions.record(db, report_id, record)
             for sid, stext in db.execute(
                 "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
             ).fetchall():
@@ -292,6 +298,7 @@ def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) 
 
 def _supersede(db: Database, stale_id: str, report_id: str) -> None:
     """Move a superseded report's captures to `report_id` and delete the rest of it."""
+    versions.supersede(db, stale_id, report_id)
     have = {
         (u, s) for u, s in db.execute(
             "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]

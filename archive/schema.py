@@ -12,17 +12,24 @@ sha256), provenance and review columns on ``reports``, template row labels on
 ``applications``, indexes for the facets, and the bigram search indexes
 (``sections_fts``, ``reports_fts``; see archive/search.py). Version 3 adds crawl health and
 coverage: ``sources``, ``crawl_runs``, ``crawl_sources``, ``crawl_failures``, ``coverage``.
+
+Version 4 adds what the report and agency pages need: ``agencies`` and ``agency_names``
+(one canonical name per agency, archive/agencies.py) with ``reports.agency_id``,
+``report_versions`` (every reading, archive/versions.py), ``checks.equations`` (each
+failing equation with both sides as printed, archive/layout.py) and the view
+``report_figures`` (archive/figures.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from sqlite_utils import Database
 
 from . import search
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = {
@@ -231,10 +238,37 @@ def _v3_crawl_health(db: Database) -> None:
                                    and table == "crawl_sources")
 
 
+def _v4_pages(db: Database) -> None:
+    """Agencies and their names, report versions, failing equations, the key figures view."""
+    from . import agencies, figures, layout, versions
+
+    agencies.create_tables(db)
+    versions.create_tables(db)
+    _add_missing(db, "checks", {"equations": str})
+    for report_id, in db.execute(
+        "SELECT DISTINCT report_id FROM checks WHERE ok = 0 AND equations IS NULL"
+    ).fetchall():
+        values = layout.values_of({
+            t: [dict(zip(k, r, strict=True)) for r in db.execute(
+                f"SELECT {', '.join(k)}, value FROM {t} WHERE report_id = ?", [report_id]).fetchall()]
+            for t, k in (("applications", ("row", "applicant", "value")),
+                         ("reviews", ("stage", "outcome", "value")))
+        })
+        for cid, name, cells in db.execute(
+            "SELECT id, name, cells FROM checks WHERE report_id = ? AND ok = 0", [report_id]
+        ).fetchall():
+            eqs = layout.equations_json_for_check({"name": name, "ok": False,
+                                                   "cells": json.loads(cells or "[]")}, values)
+            db.execute("UPDATE checks SET equations = ? WHERE id = ?",
+                       [json.dumps(eqs, ensure_ascii=False), cid])
+    figures.create_view(db)
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _v1_contract,
     2: _v2_public_archive,
     3: _v3_crawl_health,
+    4: _v4_pages,
 }
 
 

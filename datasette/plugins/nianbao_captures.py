@@ -37,7 +37,9 @@ SAFE_TYPES = {
     "image/gif": ".gif",
 }
 OTHER_EXTENSIONS = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt"}
-LINKED_COLUMNS = {("reports", "sha256"), ("documents", "sha256"), ("blobs", "sha256")}
+LINKED_COLUMNS = {
+    ("reports", "sha256"), ("documents", "sha256"), ("blobs", "sha256"), ("report_versions", "sha256"),
+}
 
 
 def download_name(url: str | None, content_type: str | None, sha256: str) -> str:

@@ -4,16 +4,25 @@ Excel reads a CSV without BOM in the ANSI code page (GBK there) and garbles ever
 Chinese label. The ``.csvbom`` output renderer answers with exactly the rows of
 Datasette's own ``.csv`` for the same URL (filters, facets, ``_search`` included, every
 row of a table via ``_stream=on``), fetched in-process through ``datasette.client`` and
-prefixed with the BOM, as a download.
+prefixed with the BOM, as a download. Text cells that Excel would run as a formula (scraped
+text starting with =, +, - or @) are neutralised (nianbao.archive.export); numbers stay numbers.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+
+try:
+    from nianbao.archive import export
+except ImportError:  # served from a checkout that is not installed: use the repository's copy
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from nianbao.archive import export
 
 BOM = "\ufeff".encode()
 EXTENSION = "csvbom"
@@ -32,7 +41,7 @@ async def render_csvbom(datasette, request, database, table, query_name, view_na
         return Response.text(inner.text, status=inner.status_code)
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", table or query_name or database or "export").strip("_")
     return Response(
-        body=BOM + inner.content,
+        body=BOM + export.neutralise_csv(inner.content.decode("utf-8")).encode("utf-8"),
         status=200,
         content_type="text/csv; charset=utf-8",
         headers={

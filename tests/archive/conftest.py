@@ -8,6 +8,7 @@ here; expectations are computed from the same truth files, never typed in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -109,13 +110,30 @@ def compute_checks(t: dict[str, Any]) -> list[dict[str, Any]]:
         parts = [rev.get((stage, o)) for o in OUTCOMES]
         if rev.get((stage, "总计")) is not None and None not in parts and sum(parts) != rev[(stage, "总计")]:
             review_total.append({"table": "reviews", "stage": stage, "outcome": "总计"})
+    # `complete`: the cells the report prints no readable value for (null in truth)
+    blank = [cell(c["row"], c["applicant"]) for c in t["applications"] if c["value"] is None]
+    blank += [{"table": "reviews", "stage": c["stage"], "outcome": c["outcome"]}
+              for c in t["reviews"] if c["value"] is None]
+    blank += [{"table": "active_disclosure", "article": c["article"], "item": c["item"],
+               "metric": c["metric"]} for c in t["active_disclosure"] if c["value"] is None]
     return [
         {"name": name, "ok": not cells, "cells": cells}
         for name, cells in (
             ("row_total", row_total), ("balance", balance),
-            ("outcome_total", outcome_total), ("review_total", review_total),
+            ("outcome_total", outcome_total), ("review_total", review_total), ("complete", blank),
         )
     ]
+
+
+def truth_failing(t: dict[str, Any]) -> list[str]:
+    """The checks a seed fails as the truth says: its arithmetic ones, and `complete` when a
+    cell has no readable value."""
+    blank = any(c["value"] is None for k in ("applications", "reviews", "active_disclosure") for c in t[k])
+    return [*t["failing_checks"], *(["complete"] if blank and "complete" not in t["failing_checks"] else [])]
+
+
+def truth_status(t: dict[str, Any]) -> str:
+    return report_status({"name": n, "ok": False} for n in truth_failing(t))
 
 
 def region_of(agency: str) -> str:
@@ -201,15 +219,80 @@ def extra_load_args() -> dict[str, Any]:
     }
 
 
-def build_archive(path: Path):
-    """The archive of the five seeds and the extra report; returns the open Database."""
+# The seed whose agency "quietly edited" it: an earlier capture printed another 自然人 figure
+# in row 1 (the served archive holds both versions; see earlier_load_args).
+HISTORY_SEED = SEED_IDS[0]
+HISTORY_DELTA = 7
+
+
+def earlier_load_args(seed: str = HISTORY_SEED) -> dict[str, Any]:
+    """An earlier reading of `seed`: row 1 自然人 (and its 总计) printed HISTORY_DELTA higher."""
+    args = seed_load_args(seed)
+    for cell in args["report"]["applications"]:
+        if cell["row"] == "1" and cell["applicant"] in ("自然人", "总计") and cell["value"] is not None:
+            cell["value"] += HISTORY_DELTA
+            cell["raw"] = str(cell["value"])
+    url = args["url"]
+    args["documents"] = [document(url, b"earlier capture\n" + seed_text(seed).encode("utf-8"),
+                                  content_type="text/plain; charset=utf-8",
+                                  fetched_at="2026-10-01T00:00:00+00:00")]
+    return args
+
+
+def build_archive(path: Path, *, history: bool = False):
+    """The archive of the five seeds and the extra report; returns the open Database.
+
+    With `history`, HISTORY_SEED is first loaded as it was earlier captured, then as it is."""
     from nianbao.archive import coverage, load
 
     db = load.open_archive(path)
+    if history:
+        load.load_report(db, **earlier_load_args())
     for seed in SEED_IDS:
         load.load_report(db, **seed_load_args(seed))
     load.load_report(db, **extra_load_args())
     coverage.refresh(db)  # as `nianbao build` does
+    return db
+
+
+# A report whose every scraped field is hostile: markup, a javascript: address, spreadsheet
+# formulas. It must render as text on every page and stay inert in every download.
+HOSTILE = {
+    "agency": "<img src=x onerror=alert(1)>广州市恶意局",
+    "title": '=HYPERLINK("http://evil.example/","点我")<script>alert(2)</script>2021年政府信息公开工作年度报告',
+    "heading": "<b onmouseover=alert(5)>一、总体情况</b>",
+    "text": '<a href="javascript:alert(3)">点我</a> 本机关全年受理复议 1 件。',
+    "url": "javascript:alert(4)",
+    "formula_raw": "=1+1",
+    "region": "<i>恶意区</i>",
+}
+
+
+def hostile_load_args() -> dict[str, Any]:
+    x = HOSTILE
+    report = {
+        "schema": "nianbao.report/1", "source": x["url"], "title": x["title"], "agency": x["agency"],
+        "year": 2021, "template": "2021", "script": "simplified",
+        "sections": [{"number": 1, "heading": x["heading"], "text": x["text"]}],
+        "active_disclosure": [], "reviews": [],
+        "applications": [{"row": "1", "applicant": "总计", "value": None, "raw": x["formula_raw"]},
+                         {"row": "1", "applicant": "自然人", "value": -3, "raw": "-3"}],
+        "checks": [{"name": "complete", "ok": False,
+                    "cells": [{"table": "applications", "row": "1", "applicant": "总计"}]}],
+        "published": None, "kind": "html", "flags": ["<script>alert(6)</script>"], "text": x["text"],
+    }
+    return {"report": report, "url": x["url"],
+            "documents": [document(x["url"], b"<script>alert(7)</script>")],
+            "source": {"source_id": "evil", "region": x["region"], "level": "<u>区</u>"}}
+
+
+def build_hostile_archive(path: Path):
+    from nianbao.archive import coverage, load
+
+    db = load.open_archive(path)
+    load.load_report(db, **seed_load_args(SEED_IDS[0]))
+    load.load_report(db, **hostile_load_args())
+    coverage.refresh(db)
     return db
 
 
@@ -220,7 +303,7 @@ SEARCH_TERMS = ["复议", "年报", "档案馆", "12345热线", "12345 热线", 
 
 def table_counts(db) -> dict[str, int]:
     names = ["reports", "sections", "active_disclosure", "applications", "reviews", "checks",
-             "documents", "blobs"]
+             "documents", "blobs", "agencies", "agency_names", "report_versions"]
     return {n: db.execute(f"select count(*) from [{n}]").fetchone()[0] for n in names}
 
 
@@ -271,15 +354,13 @@ class Served:
         return self.json(path, _shape="array", **params)
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory) -> Served:
+@contextlib.contextmanager
+def datasette_serving(db_path: Path, log_path: Path):
+    """Datasette as `nianbao serve` runs it (serve.datasette_args), on a free local port."""
     from nianbao.archive import serve
 
-    tmp = tmp_path_factory.mktemp("served")
-    db_path = tmp / "archive.db"
-    build_archive(db_path).close()
     port = free_port()
-    log = (tmp / "datasette.log").open("wb")
+    log = log_path.open("wb")
     proc = subprocess.Popen(serve.datasette_args(db_path, host="127.0.0.1", port=port),
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -291,9 +372,7 @@ def served(tmp_path_factory) -> Served:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "datasette did not start: " + (tmp / "datasette.log").read_text()[-3000:]
-                    ) from None
+                    raise RuntimeError("datasette did not start: " + log_path.read_text()[-3000:]) from None
                 time.sleep(0.2)
         yield Served(base, db_path)
     finally:
@@ -303,6 +382,26 @@ def served(tmp_path_factory) -> Served:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> Served:
+    """The seed archive (with an earlier version of HISTORY_SEED), served."""
+    tmp = tmp_path_factory.mktemp("served")
+    db_path = tmp / "archive.db"
+    build_archive(db_path, history=True).close()
+    with datasette_serving(db_path, tmp / "datasette.log") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def served_hostile(tmp_path_factory) -> Served:
+    """An archive holding HOSTILE beside one seed, served."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    db_path = tmp / "archive.db"
+    build_hostile_archive(db_path).close()
+    with datasette_serving(db_path, tmp / "datasette.log") as s:
+        yield s
 
 
 @pytest.fixture
@@ -317,9 +416,12 @@ def archive_db(tmp_path):
 HELPERS = SimpleNamespace(
     REPO=REPO, SEEDS=SEEDS, SEED_IDS=SEED_IDS, APPLICANTS=APPLICANTS, XSS=XSS, EXTRA=EXTRA,
     SEARCH_TERMS=SEARCH_TERMS, truth=truth, seed_text=seed_text, split_sections=split_sections,
-    compute_checks=compute_checks, region_of=region_of, seed_url=seed_url, document=document,
+    compute_checks=compute_checks, region_of=region_of, truth_failing=truth_failing,
+    truth_status=truth_status, seed_url=seed_url, document=document,
     report_from_truth=report_from_truth, seed_load_args=seed_load_args,
-    extra_load_args=extra_load_args, build_archive=build_archive, table_counts=table_counts,
+    extra_load_args=extra_load_args, build_archive=build_archive, HISTORY_SEED=HISTORY_SEED,
+    HISTORY_DELTA=HISTORY_DELTA, earlier_load_args=earlier_load_args, HOSTILE=HOSTILE,
+    hostile_load_args=hostile_load_args, table_counts=table_counts,
     http_get=http_get, http_get_or_none=http_get_or_none, free_port=free_port,
 )
 

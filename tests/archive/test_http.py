@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from nianbao.archive import load, serve
-from nianbao.contract import report_status
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +41,8 @@ def test_tables_and_counts(served, h):
     assert counts["active_disclosure"] == sum(len(t["active_disclosure"]) for t in ts)
     assert counts["reviews"] == sum(len(t["reviews"]) for t in ts)
     assert counts["sections"] == sum(len(h.split_sections(h.seed_text(s))) for s in h.SEED_IDS) + 1
-    assert counts["documents"] == len(ts) + 2  # the extra report has a page and a PDF
+    # the extra report has a page and a PDF; HISTORY_SEED has an earlier capture
+    assert counts["documents"] == len(ts) + 3
     hidden = {t["name"] for t in data["tables"] if t["hidden"]}
     assert {"sections_fts", "reports_fts", "blobs"} <= hidden
 
@@ -52,7 +52,7 @@ def test_status_facet_and_the_configured_facets(served, h):
     facets = data["facet_results"]
     assert {"year", "agency", "region", "template", "status"} <= set(facets)
     status = {r["value"]: r["count"] for r in facets["status"]["results"]}
-    expected = Counter(_truth_status(t) for t in truths(h))
+    expected = Counter(h.truth_status(t) for t in truths(h))
     expected["ok"] += 1  # the extra report
     assert status == dict(expected)
     years = {r["value"]: r["count"] for r in facets["year"]["results"]}
@@ -64,11 +64,7 @@ def test_status_facet_and_the_configured_facets(served, h):
     # following the facet gives the flagged reports only
     rows = served.rows("/archive/reports.json", status="flagged")
     assert sorted((r["agency"], r["year"]) for r in rows) == sorted(
-        (t["agency"], t["year"]) for t in truths(h) if _truth_status(t) == "flagged")
-
-
-def _truth_status(t):
-    return report_status({"name": n, "ok": False} for n in t["failing_checks"])
+        (t["agency"], t["year"]) for t in truths(h) if h.truth_status(t) == "flagged")
 
 
 def _cell(t, row, applicant):
@@ -78,13 +74,15 @@ def _cell(t, row, applicant):
 
 def test_canned_applications_received(served, h):
     rows = served.rows("/archive/applications_received.json")
-    got = {(r["agency"], r["year"]): (r["received"], r["applicant_sum"]) for r in rows}
+    got = {(r["机关"], r["年度"]): (r["新收申请总计"], r["六类申请人之和"]) for r in rows}
     expected = {}
     for t in truths(h):
         parts = [c["value"] for c in t["applications"] if c["row"] == "1" and c["applicant"] != TOTAL
                  and c["value"] is not None]
         expected[(t["agency"], t["year"])] = (_cell(t, "1", TOTAL), sum(parts) if parts else None)
     assert got == expected
+    one = served.rows("/archive/applications_received.json", year=2022)
+    assert {(r["机关"], r["年度"]) for r in one} == {k for k in expected if k[1] == 2022}
 
 
 def _row_value(t, row):
@@ -96,45 +94,77 @@ def _row_value(t, row):
     return sum(parts) if parts else None
 
 
+def _latest_year(h):
+    return max([t["year"] for t in truths(h)] + [h.EXTRA["year"]])
+
+
 def test_canned_refusal_share(served, h):
-    rows = {r["agency"]: r for r in served.rows("/archive/refusal_share.json")}
-    per_agency = defaultdict(lambda: {"refused": 0, "unable": 0, "handled": 0})
-    for t in truths(h):
-        rows_in = {c["row"] for c in t["applications"]}
-        acc = per_agency[t["agency"]]
-        acc["refused"] += sum(_row_value(t, r) or 0 for r in rows_in if r.startswith("3.3."))
-        acc["unable"] += sum(_row_value(t, r) or 0 for r in rows_in if r.startswith("3.4."))
-        acc["handled"] += _row_value(t, "3.7") or 0
+    def expected_for(ts):
+        per_agency = defaultdict(lambda: {"不予公开": 0, "无法提供": 0, "办理结果总计": 0})
+        for t in ts:
+            rows_in = {c["row"] for c in t["applications"]}
+            acc = per_agency[t["agency"]]
+            acc["不予公开"] += sum(_row_value(t, r) or 0 for r in rows_in if r.startswith("3.3."))
+            acc["无法提供"] += sum(_row_value(t, r) or 0 for r in rows_in if r.startswith("3.4."))
+            acc["办理结果总计"] += _row_value(t, "3.7") or 0
+        return per_agency
+
+    per_agency = expected_for(truths(h))
+    rows = {r["机关"]: r for r in served.rows("/archive/refusal_share.json", year="全部")}
     assert set(rows) == set(per_agency)
     for agency, acc in per_agency.items():
         got = rows[agency]
-        keys = ("refused", "unable", "handled")
-        assert [got[k] for k in keys] == [acc[k] for k in keys]
-        if acc["handled"]:
-            share = round(100.0 * (acc["refused"] + acc["unable"]) / acc["handled"], 1)
-            assert got["refused_or_unable_pct"] == share
+        assert [got[k] for k in acc] == list(acc.values())
+        if acc["办理结果总计"]:
+            share = round(100.0 * (acc["不予公开"] + acc["无法提供"]) / acc["办理结果总计"], 1)
+            assert got["两者合计占比%"] == share
         else:
-            assert got["refused_or_unable_pct"] is None
-    # restricted to one year
-    year = h.truth(h.SEED_IDS[1])["year"]
-    only = served.rows("/archive/refusal_share.json", year=year)
-    assert {r["agency"] for r in only} == {t["agency"] for t in truths(h) if t["year"] == year}
+            assert got["两者合计占比%"] is None
+    # one year; a blank year is the latest year, not every year
+    for year, params in ((2020, {"year": 2020}), (_latest_year(h), {})):
+        only = served.rows("/archive/refusal_share.json", **params)
+        want = expected_for([t for t in truths(h) if t["year"] == year])
+        assert {r["机关"]: [r[k] for k in ("不予公开", "无法提供", "办理结果总计")] for r in only} == {
+            a: list(acc.values()) for a, acc in want.items()}, year
 
 
-def test_canned_failing_checks(served, h):
+def h_applicants():
+    return ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]
+
+
+def test_canned_failing_checks_show_both_sides(served, h):
     rows = served.rows("/archive/failing_checks.json")
-    expected = {(t["agency"], t["year"], name) for t in truths(h) for name in t["failing_checks"]}
+    expected = []
+    for t in truths(h):
+        for check in h.compute_checks(t):
+            if check["ok"] or check["name"] == "complete":
+                continue
+            for named in check["cells"]:
+                expected.append((t["agency"], t["year"], check["name"], json.dumps(named, sort_keys=True)))
     assert expected, "the seeds include a report whose own numbers do not add up"
-    assert {(r["agency"], r["year"], r["check_name"]) for r in rows} == expected
-    for r in rows:
-        cells = json.loads(r["failing_cells"])
-        assert cells and all(c["table"] == "applications" for c in cells)
-    # seed 001 prints a 总计 of 0 beside a 自然人 of 1 in row 1: that cell is named, with its value
+    assert {r["校验"] for r in rows} == {e[2] for e in expected}
+    assert len(rows) == len(expected)
     t = next(t for t in truths(h) if "row_total" in t["failing_checks"])
-    row = next(r for r in rows if r["check_name"] == "row_total")
-    assert {"table": "applications", "row": "1", "applicant": TOTAL} in json.loads(row["failing_cells"])
-    assert f"1 {TOTAL} = {_cell(t, '1', TOTAL)}" in row["printed_values"].split("; ")
-    assert len(row["printed_values"].split("; ")) == len(json.loads(row["failing_cells"]))
+    for r in rows:
+        assert r["状态"] == "flagged"
+        # both sides, with the printed numbers: 「… 总计 0 ≠ 各类申请人之和 1」
+        named = json.loads(r["不一致的单元格"])
+        row = next(c for c in named if f"「{_label(c['row'])}」" in r["说明"])
+        left = _cell(t, row["row"], TOTAL)
+        right = sum(_cell(t, row["row"], a) for a in h_applicants())
+        assert (r["左边"], r["右边"]) == (left, right) and left != right
+        assert r["说明"].endswith(f"总计 {left} ≠ 各类申请人之和 {right}")
+    # each row links to the report page
+    _status, _, body = served.get("/archive/failing_checks")
+    page = body.decode("utf-8")
+    rid = rows[0]["报告编号"]
+    assert f'href="/-/nianbao/report/{rid}"' in page
+
+
+def _label(row):
+    from nianbao.archive import layout
+
+    return layout.row_label(row)
 
 
 def test_canned_missing_reports(served, h):
@@ -147,23 +177,35 @@ def test_canned_missing_reports(served, h):
         assert served.rows("/archive/missing_reports.json", year=year) == []
         assert served.rows("/archive/missing_for_year.json", year=year) == []
         rows = served.rows("/archive/coverage_by_year.json", year=year, status="not_crawled")
-        assert {r["agency"] for r in rows} == {a for a, ys in seen.items() if year not in ys}, year
+        assert {r["机关"] for r in rows} == {a for a, ys in seen.items() if year not in ys}, year
+    # a blank year means the latest year, not every year
+    assert served.rows("/archive/missing_reports.json", year="") == []
+    assert served.rows("/archive/coverage_by_year.json", year="", status="not_crawled")
 
 
-def test_canned_agency_trend(served, h):
+def test_canned_agency_trend_by_partial_name(served, h):
     counts = defaultdict(int)
     for t in truths(h):
         counts[t["agency"]] += 1
     agency = max(counts, key=counts.get)
     assert counts[agency] >= 2, "the seeds hold an agency with two years"
-    rows = served.rows("/archive/agency_trend.json", agency=agency)
     mine = sorted((t for t in truths(h) if t["agency"] == agency), key=lambda t: t["year"])
-    assert [r["year"] for r in rows] == [t["year"] for t in mine]
-    assert [r["received"] for r in rows] == [_cell(t, "1", TOTAL) for t in mine]
-    assert rows[0]["received_change"] is None
-    for prev, cur, r in zip(mine, mine[1:], rows[1:], strict=False):
-        assert r["received_change"] == _cell(cur, "1", TOTAL) - _cell(prev, "1", TOTAL)
+    for term in (agency, "协作办"):
+        rows = served.rows("/archive/agency_trend.json", agency=term)
+        assert {r["机关"] for r in rows} == {agency}, term
+        assert [r["年度"] for r in rows] == [t["year"] for t in mine]
+        assert [r["新收申请"] for r in rows] == [_cell(t, "1", TOTAL) for t in mine]
+        assert rows[0]["新收申请增减"] is None
+        for prev, cur, r in zip(mine, mine[1:], rows[1:], strict=False):
+            assert r["新收申请增减"] == _cell(cur, "1", TOTAL) - _cell(prev, "1", TOTAL)
+    # an alias finds its agency too (seed 003's title names it 「…人民政府 广州开发区管委会」)
+    assert {r["机关"] for r in served.rows("/archive/agency_trend.json", agency="开发区管委会")} == {
+        h.truth("003_a4b06523178ecf58")["agency"]}
+    # nothing found: no rows, and the page says what to try
     assert served.rows("/archive/agency_trend.json", agency="没有这个机关") == []
+    assert served.rows("/archive/agency_trend.json", agency="") == []
+    _status, _, body = served.get("/archive/agency_trend", agency="没有这个机关")
+    assert "empty-hint" in body.decode("utf-8") and "协作办" in body.decode("utf-8")
 
 
 def _like(served, sql, term):
@@ -204,7 +246,7 @@ def test_ranked_search_query_returns_the_same_sections(served):
     rows = served.rows("/archive/search_sections.json", q="复议", _size="max")
     like = _like(served, "select count(*) from sections where text like '%' || ? || '%'", "复议")
     assert len(rows) == like[0] > 0
-    assert all("复议" in r["excerpt"] for r in rows)
+    assert all("复议" in r["摘录"] for r in rows)
 
 
 def test_csv_of_all_rows_and_the_excel_csv_with_bom(served, h):
@@ -289,7 +331,8 @@ def test_read_only_and_time_limited(served):
     plugins = served.json("/-/plugins.json")
     assert {p["name"] for p in plugins} == {"nianbao"}
     assert sorted(sorted(p["hooks"]) for p in plugins) == [
-        ["prepare_connection"], ["register_output_renderer"], ["register_routes"],
+        ["prepare_connection"], ["prepare_jinja2_environment"], ["register_output_renderer"],
+        ["register_output_renderer"], ["register_routes"], ["register_routes", "render_cell"],
         ["register_routes", "render_cell"],
     ]
 
@@ -301,7 +344,7 @@ def test_metadata_describes_the_archive_in_chinese(served):
     assert "申请人" in columns["applicant"]
     queries = meta["databases"]["archive"]["queries"]
     assert {"applications_received", "refusal_share", "failing_checks", "missing_reports",
-            "agency_trend"} <= set(queries)
+            "agency_trend", "key_figures"} <= set(queries)
 
 
 def test_datasette_args_are_read_only_and_use_our_configuration(tmp_path):
@@ -363,8 +406,9 @@ def test_excel_csv_of_a_canned_query(served):
     assert status == 200 and body.startswith(b"\xef\xbb\xbf")
     rows = served.rows("/archive/applications_received.json")
     got = csv_rows(body)
-    assert [r["report_id"] for r in got] == [r["report_id"] for r in rows]
-    assert [r["received"] for r in got] == ["" if r["received"] is None else str(r["received"]) for r in rows]
+    assert [r["报告编号"] for r in got] == [r["报告编号"] for r in rows]
+    assert [r["新收申请总计"] for r in got] == [
+        "" if r["新收申请总计"] is None else str(r["新收申请总计"]) for r in rows]
 
 
 def test_coverage_page_escapes_what_it_is_given(served, h):

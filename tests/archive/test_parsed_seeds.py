@@ -40,3 +40,15 @@ def test_parsed_seeds_load_as_parsed(parsed, h, tmp_path):
                                               [search.match_query(term)]))
         like = sorted(r for (r,) in db.execute("select id from sections where text like ?", [f"%{term}%"]))
         assert fts == like, term
+
+
+def test_the_parser_gives_the_seeds_one_meaning_of_status(parsed, h):
+    """flagged = a check on the printed numbers fails; incomplete = only blank/unreadable cells."""
+    status = {seed: r["status"] for seed, r in parsed.items()}
+    assert status["001_092bb9cf510e616c"] == "flagged"  # its 总计 column disagrees with 自然人
+    assert status["003_a4b06523178ecf58"] == status["004_87e2bd2fd6f6bd54"] == "incomplete"
+    assert status["000_eac659b3405373d8"] == status["002_c44ede4c9c57f811"] == "ok"
+    for seed, report in parsed.items():
+        failing = {c["name"] for c in report["checks"] if not c["ok"]}
+        assert (status[seed] == "incomplete") == (failing == {"complete"}), seed
+        assert status[seed] == h.truth_status(h.truth(seed)), seed

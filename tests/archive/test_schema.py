@@ -77,6 +77,11 @@ def test_version_1_archive_is_migrated_keeping_its_rows(tmp_path, h):
     db = load.open_archive(path)
     assert schema.version(db) == schema.SCHEMA_VERSION == max(schema.MIGRATIONS)
     assert db["reports"].get("r1")["agency"] == "广州市协作办公室"
+    # the pages' tables: the agency, version 1 of the report, the key figures view
+    agency_id = db["reports"].get("r1")["agency_id"]
+    assert db["agencies"].get(agency_id)["name"] == "广州市协作办公室"
+    assert [(r["report_id"], r["version"]) for r in db.query("select * from report_versions")] == [("r1", 1)]
+    assert [r["report_id"] for r in db.query("select report_id from report_figures")] == ["r1"]
     assert {"region", "flags", "text", "digest"} <= set(db["reports"].columns_dict)
     assert "blobs" in db.table_names()
     label = db.execute("select row_label from applications where id = 1").fetchone()[0]

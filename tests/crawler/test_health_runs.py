@@ -286,13 +286,14 @@ def test_coverage_page_and_canned_queries_over_http(served):
         qs = urllib.parse.urlencode({**params, "_shape": "array"})
         return json.loads(get(f"{served}/archive/{name}.json?{qs}"))
 
-    assert [(r["agency"], r["year"]) for r in query("missing_for_year", year=2024)] == [("示例乙局", 2024)]
+    # the canned queries answer with Chinese column names (机关, 年度 …)
+    assert [(r["机关"], r["年度"]) for r in query("missing_for_year", year=2024)] == [("示例乙局", 2024)]
     assert query("missing_for_year", year=2023) == []
-    assert [(r["agency"], r["year"]) for r in query("missing_reports", year=2024)] == [("示例乙局", 2024)]
+    assert [(r["机关"], r["年度"]) for r in query("missing_reports", year=2024)] == [("示例乙局", 2024)]
     late = query("late_for_year", year=2024)
-    assert [(r["agency"], r["published"], r["days_late"]) for r in late] == [
+    assert [(r["机关"], r["发布日期"], r["逾期天数"]) for r in late] == [
         (LATE[0], LATE[2], days(LATE[2], "2025-01-31"))]
     assert query("late_for_year", year=2023) == []
-    not_crawled = {r["agency"] for r in query("coverage_by_year", year=2024, status="not_crawled")}
+    not_crawled = {r["机关"] for r in query("coverage_by_year", year=2024, status="not_crawled")}
     assert not_crawled == {"示例县人民政府", "示例县示例镇人民政府"}
-    assert not not_crawled & {r["agency"] for r in query("missing_for_year", year=2024)}
+    assert not not_crawled & {r["机关"] for r in query("missing_for_year", year=2024)}
