@@ -57,7 +57,7 @@ def convert(data: bytes, source: str, *, suffix: str, target: str, what: str) ->
         args = [program, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
                 "--norestore", "--nolockcheck", "--nodefault", "--nologo",
                 "--convert-to", target, "--outdir", str(out), str(src)]
-        env = dict(os.environ, HOME=str(work), TMPDIR=str(work))
+        env = dict(os.environ, HOME=str(work), TMPDIR=str(work), FONTCONFIG_FILE=str(_fonts(work)))
         try:
             proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, cwd=work, env=env, start_new_session=True)
@@ -80,6 +80,25 @@ def convert(data: bytes, source: str, *, suffix: str, target: str, what: str) ->
         return produced[0].read_bytes()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _fonts(work: Path) -> Path:
+    """A fontconfig file: the system's fonts plus one font of ours. LibreOffice aborts at
+    start on a machine without any font, and converting a file needs none in particular
+    (the .docx keeps the font names, not glyphs): the box font of `pdf_fonts` suffices."""
+    from .pdf_fonts import box_font
+
+    fonts = work / "fonts"
+    fonts.mkdir()
+    (fonts / "NianbaoBoxFallback.ttf").write_bytes(box_font())
+    system = os.environ.get("FONTCONFIG_FILE", "/etc/fonts/fonts.conf")
+    conf = work / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f'  <include ignore_missing="yes">{system}</include>\n'
+        f"  <dir>{fonts}</dir>\n  <cachedir>{work / 'fontcache'}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8")
+    return conf
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -133,3 +133,19 @@ def test_wps_spreadsheet_et_is_read_as_a_sheet_by_its_bytes() -> None:
     assert parsers.detect.sniff(data, "附件2.et") == "sheet"
     out = parsers.parse_bytes(data, "附件2.et")
     assert out["kind"] == "sheet" and out["agency"] == "广州市协作办公室"
+
+
+@needs_soffice
+def test_libreoffice_gets_a_font_on_a_machine_without_any(tmp_path: Path) -> None:
+    """LibreOffice aborts when fontconfig finds no font at all; each conversion brings one."""
+    empty = tmp_path / "fonts.conf"
+    empty.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+                     f"<dir>{tmp_path / 'none'}</dir><cachedir>{tmp_path / 'cache'}</cachedir>"
+                     "</fontconfig>\n")
+    code = ("import sys; from nianbao import parsers; "
+            "print(parsers.parse_file(sys.argv[1])['agency'])")
+    env = dict(os.environ, FONTCONFIG_FILE=str(empty))
+    run = subprocess.run([sys.executable, "-c", code, str(DOC)], capture_output=True, text=True, env=env,
+                         timeout=300, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "广州市协作办公室"
