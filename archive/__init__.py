@@ -10,4 +10,6 @@
 - figures.py: the key figures view (report_figures) that pages and queries share.
 - pages.py, charts.py, export.py: read-only data of the report/agency/comparison pages,
   their SVG charts (pygal), and formula-safe CSV/xlsx downloads.
+- transaction.py: build_transaction: a whole build in one transaction on the WAL-mode file,
+  so the served archive is the old one or the new one.
 """

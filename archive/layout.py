@@ -71,10 +71,11 @@ CHECK_NAMES = {
     "outcome_total": "办理结果合计",
     "review_total": "复议诉讼合计",
     "complete": "完整性",
+    "prose": "正文与表格",
 }
 STATUS_LABELS = {
     "ok": "所有校验通过",
-    "flagged": "报告所印数字自相矛盾（有算术校验未通过）",
+    "flagged": "报告所印数字自相矛盾（有算术校验或正文与表格的核对未通过）",
     "incomplete": "没有校验未通过，但有单元格空白或读不出",
 }
 
@@ -209,7 +210,11 @@ def explain(checks: Sequence[Mapping[str, Any]], values: Mapping[CellKey, Any]) 
         cells = [k for k in (cell_key(c) for c in check.get("cells") or []) if k is not None]
         item: dict[str, Any] = {"name": name, "label": CHECK_NAMES.get(name, name),
                                 "equations": [], "blank": [], "text": []}
-        if name == "complete":
+        if name == "prose":
+            stated = prose_equation(check, cells)
+            item["equations"].append(stated)
+            item["text"].append(stated["text"])
+        elif name == "complete":
             item["blank"] = [list(c) for c in cells]
             shown = "、".join(cell_name(c) for c in cells[:6]) + ("等" if len(cells) > 6 else "")
             item["text"].append(f"{len(cells)} 个单元格空白或读不出：{shown}")
@@ -223,6 +228,39 @@ def explain(checks: Sequence[Mapping[str, Any]], values: Mapping[CellKey, Any]) 
                 item["text"].append(eq.text)
         out.append(item)
     return out
+
+
+def cells_phrase(cells: Sequence[CellKey]) -> str:
+    """The cells a statement is about, in words: one cell, or the sum of a group of them."""
+    if len(cells) == 1:
+        return cell_name(cells[0])
+    tables = {c[0] for c in cells}
+    if tables == {"reviews"} and len({c[2] for c in cells}) == 1:
+        return f"第四部分{'与'.join(dict.fromkeys(c[1] for c in cells))}{cells[0][2]}之和"
+    if tables == {"applications"}:
+        rows = list(dict.fromkeys(c[1] for c in cells))
+        columns = list(dict.fromkeys(c[2] for c in cells))
+        if len(rows) == 1:
+            return f"第三部分「{row_label(rows[0])}」{'、'.join(columns)}之和"
+        groups = {APPLICATION_ROWS.get(r, (r, r, ""))[1] for r in rows}
+        if len(groups) == 1 and len(columns) == 1:
+            return f"第三部分「{next(iter(groups))}」{len(rows)} 项{columns[0]}之和"
+    return "、".join(cell_name(c) for c in cells) + "之和"
+
+
+def prose_text(check: Mapping[str, Any], cells: Sequence[CellKey]) -> str:
+    """A prose check in words: what the text says and what the table prints."""
+    what = cells_phrase(cells) if cells else "表格"
+    verdict = "一致" if check.get("ok") else "不一致"
+    return (f"正文「{check.get('sentence') or ''}」称 {_fmt(check.get('stated'))}，"
+            f"表格{what}为 {_fmt(check.get('printed'))}：{verdict}")
+
+
+def prose_equation(check: Mapping[str, Any], cells: Sequence[CellKey]) -> dict[str, Any]:
+    """The stored explanation of a failing prose check (the shape of Equation.as_dict)."""
+    return {"check": "prose", "text": prose_text(check, cells), "left": check.get("stated"),
+            "right": check.get("printed"), "cells": [list(c) for c in cells],
+            "named": list(cells[0]) if cells else None}
 
 
 def equations_json_for_check(check: Mapping[str, Any], values: Mapping[CellKey, Any]) -> list[dict[str, Any]]:
@@ -251,5 +289,5 @@ def add_equations(checks: list[dict[str, Any]], cells: dict[str, list[dict[str, 
     values = values_of(cells)
     for c in checks:
         eqs = equations_json_for_check(
-            {"name": c["name"], "ok": c["ok"], "cells": json.loads(c["cells"] or "[]")}, values)
+            {**c, "cells": json.loads(c["cells"] or "[]")}, values)
         c["equations"] = json.dumps(eqs, ensure_ascii=False) if eqs else None

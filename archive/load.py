@@ -24,8 +24,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
-from . import agencies, layout, schema, versions
+from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate, validate_report
+from . import agencies, copies, crosschecks, layout, schema, transaction, versions
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _CELL_TABLES = ("active_disclosure", "applications", "reviews")
@@ -49,12 +49,21 @@ class LoadError(ValueError):
 class LoadResult:
     report_id: str
     change: str  # "new" | "changed" | "unchanged"
+    copy_of: str | None = None  # a mirror recorded as a copy of this report (change "unchanged")
 
 
 def open_archive(path: str | Path) -> Database:
-    """Open (creating it and its directory, or migrating, as needed) the archive at `path`."""
+    """Open (creating it and its directory, or migrating, as needed) the archive at `path`.
+
+    Inside a build (archive/transaction.py) this is the build's one connection. The file
+    is kept in WAL mode so that a served archive can be written without disturbing it.
+    """
+    building = transaction.current(path)
+    if building is not None:
+        return building
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = Database(path)
+    db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     schema.migrate(db)
     return db
@@ -191,6 +200,9 @@ def load_report(
     agency = who.canonical
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
+    problems = validate_report(report)
+    if problems:
+        raise LoadError(name, "not a nianbao.report/1 report: " + "; ".join(problems[:5]))
     sections = []
     for s in report.get("sections") or []:
         if not isinstance(s, dict):
@@ -205,6 +217,9 @@ def load_report(
             "name": c.get("name"),
             "ok": 1 if c.get("ok") else 0,
             "cells": json.dumps(c.get("cells") or [], ensure_ascii=False),
+            # a prose check's statement (parsers/prose.py); NULL for the arithmetic ones
+            "sentence": c.get("sentence"), "stated": c.get("stated"), "printed": c.get("printed"),
+            "about": json.dumps(c["about"], ensure_ascii=False) if c.get("about") else None,
         }
         for c in report.get("checks") or []
     ]
@@ -239,6 +254,12 @@ def load_report(
     })
     record["agency_id"] = who.agency_id
     layout.add_equations(checks, cells)
+    # a mirror page is a copy of the report it copies, never a second report (archive/copies.py)
+    plan = copies.plan(db, report_id, url, record, copies.content_of(text, cells),
+                       copies.provenance_of(db, url))
+    record["official"] = plan.official  # after the digest: a source's kind is not a new reading
+    if plan.copy_of is not None:
+        return _record_copy(db, plan, url, docs, main, report.get("script"), name)
 
     old = db.execute(
         "SELECT rowid, title, agency, text, digest FROM reports WHERE id = ?", [report_id]
@@ -248,6 +269,7 @@ def load_report(
     stale = [r for (r,) in db.execute(
         "SELECT id FROM reports WHERE url = ? AND id <> ?", [url, report_id]
     )]
+    stale += [rid for rid, _u, _s in plan.replaces if rid != report_id and rid not in stale]
     if old is not None and old[4] == record["digest"] and not stale and not _new_documents(
         db, report_id, docs
     ):
@@ -275,10 +297,27 @@ def load_report(
                 "SELECT id, text FROM sections WHERE report_id = ?", [report_id]
             ).fetchall():
                 schema.index_section(db, sid, stext)
+            copies.after_write(db, report_id, plan, url, seen=main.get("fetched_at"),
+                               script=report.get("script"), sha256=main["sha256"])
+            crosschecks.after_write(db, report_id, removed=stale)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
         # rolled back by atomic(); the value itself is the problem, so name the report
         raise LoadError(name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
+
+
+def _record_copy(db: Database, plan: copies.Plan, url: str, docs: list[LoadDocument], main: LoadDocument,
+                 script: str | None, name: str) -> LoadResult:
+    """Keep a mirror's captures with the report it copies and record it in ``copies``."""
+    assert plan.copy_of is not None
+    try:
+        with db.atomic():
+            _write_documents(db, plan.copy_of, _new_documents(db, plan.copy_of, docs))
+            copies.record_copy(db, plan.copy_of, url, seen=main.get("fetched_at"), script=script,
+                               similarity=plan.similarity, sha256=main["sha256"], is_source=False)
+    except (sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
+        raise LoadError(name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
+    return LoadResult(plan.copy_of, "unchanged", copy_of=plan.copy_of)
 
 
 def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) -> list[LoadDocument]:
@@ -299,6 +338,7 @@ def _new_documents(db: Database, report_id: str, documents: list[LoadDocument]) 
 def _supersede(db: Database, stale_id: str, report_id: str) -> None:
     """Move a superseded report's captures to `report_id` and delete the rest of it."""
     versions.supersede(db, stale_id, report_id)
+    copies.supersede(db, stale_id, report_id)
     have = {
         (u, s) for u, s in db.execute(
             "SELECT url, sha256 FROM documents WHERE report_id = ?", [report_id]

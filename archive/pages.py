@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import figures, layout, versions
+from . import copies, crosschecks, figures, layout, versions
 
 Row = dict[str, Any]
 
@@ -137,9 +137,11 @@ def report(conn: sqlite3.Connection, report_id: str) -> Row | None:
         t: _rows(conn, f"SELECT * FROM [{t}] WHERE report_id = ? ORDER BY id", [report_id])
         for t in versions.CELL_TABLES
     }
-    checks = _rows(conn, "SELECT name, ok, cells FROM checks WHERE report_id = ? ORDER BY id", [report_id])
+    checks = _rows(conn, "SELECT name, ok, cells, sentence, stated, printed, about FROM checks "
+                   "WHERE report_id = ? ORDER BY id", [report_id])
     for c in checks:
         c["cells"] = json.loads(c["cells"] or "[]")
+        c["about"] = json.loads(c["about"] or "[]")
     explained = layout.explain(checks, layout.values_of(cells))
     marks: dict[layout.CellKey, set[str]] = {}
     notes: dict[str, list[dict[str, str]]] = {"active_disclosure": [], "applications": [], "reviews": []}
@@ -147,8 +149,10 @@ def report(conn: sqlite3.Connection, report_id: str) -> Row | None:
         for eq in item["equations"]:
             for c in eq["cells"]:
                 marks.setdefault(tuple(c), set()).add("failing")
-            marks.setdefault(tuple(eq["named"]), set()).add("named")
-            notes[eq["cells"][0][0]].append({"kind": "equation", "text": f"{item['label']}：{eq['text']}"})
+            if eq["named"]:
+                marks.setdefault(tuple(eq["named"]), set()).add("named")
+            table = eq["cells"][0][0] if eq["cells"] else "applications"
+            notes[table].append({"kind": "equation", "text": f"{item['label']}：{eq['text']}"})
         for c in item["blank"]:
             marks.setdefault(tuple(c), set()).add("blank")
         if item["blank"]:
@@ -166,8 +170,13 @@ def report(conn: sqlite3.Connection, report_id: str) -> Row | None:
         "EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = d.sha256) AS has_bytes "
         "FROM documents d WHERE d.report_id = ? ORDER BY d.fetched_at, d.id", [report_id],
     )
+    mirrors = copies.of_report(conn, report_id)
+    mirror_urls = {m["url"] for m in mirrors}
     for d in documents:
         d["href"] = web_url(d["url"])
+        d["mirror"] = d["url"] in mirror_urls
+    for m in mirrors:
+        m["href"] = web_url(m["url"])
     agency = None
     if rep.get("agency_id"):
         agency = _one(conn, "SELECT * FROM agencies WHERE id = ?", [rep["agency_id"]])
@@ -188,7 +197,22 @@ def report(conn: sqlite3.Connection, report_id: str) -> Row | None:
         "documents": documents,
         "versions": history,
         "cells": cells,
+        "prose": prose_checks(checks),
+        "year_checks": crosschecks.of_report(conn, report_id),
+        "copies": mirrors,
     }
+
+
+def prose_checks(checks: list[Row]) -> list[Row]:
+    """The report's prose checks, each with its statement told in words (ok or not)."""
+    out = []
+    for c in checks:
+        if c["name"] != "prose":
+            continue
+        keys = [k for k in (layout.cell_key(x) for x in c.get("about") or []) if k is not None]
+        out.append({**c, "text": layout.prose_text(c, keys),
+                    "what": layout.cells_phrase(keys) if keys else ""})
+    return out
 
 
 REPORT_CELL_COLUMNS = ("部分", "项目", "行号/条项", "列", "数值", "单位", "原文")
@@ -253,7 +277,10 @@ def agency(conn: sqlite3.Connection, agency_id: str) -> Row | None:
             y["changes"][col] = _change(y[col], previous[col]) if previous else (None, None)
         y["previous_year"] = previous["year"] if previous else None
         previous = y
-    return {"agency": ag, "names": names, "years": years}
+    checks = crosschecks.of_agency(conn, agency_id)
+    return {"agency": ag, "names": names, "years": years,
+            "carry_over": [c for c in checks if c["name"] == crosschecks.CARRY_OVER],
+            "spikes": [c for c in checks if c["name"] == crosschecks.SPIKE]}
 
 
 def agency_table(page: Row) -> tuple[list[str], list[list[Any]]]:

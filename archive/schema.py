@@ -18,6 +18,11 @@ Version 4 adds what the report and agency pages need: ``agencies`` and ``agency_
 ``report_versions`` (every reading, archive/versions.py), ``checks.equations`` (each
 failing equation with both sides as printed, archive/layout.py) and the view
 ``report_figures`` (archive/figures.py).
+
+Version 5 adds the cross-checks: the ``prose`` checks' own columns on ``checks``
+(``sentence``, ``stated``, ``printed``, ``about``; parsers/prose.py), ``year_checks``
+(carry-over between consecutive years and spikes, archive/crosschecks.py), ``copies``
+(mirror pages of a report) and ``reports.official`` (archive/copies.py).
 """
 
 from __future__ import annotations
@@ -27,39 +32,13 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
+from ..template import ROW_LABELS
 from . import search
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
-APPLICATION_ROW_LABELS: dict[str, str] = {
-    "1": "一、本年新收政府信息公开申请数量",
-    "2": "二、上年结转政府信息公开申请数量",
-    "3.1": "三、本年度办理结果（一）予以公开",
-    "3.2": "三、本年度办理结果（二）部分公开",
-    "3.3.1": "（三）不予公开 1.属于国家秘密",
-    "3.3.2": "（三）不予公开 2.其他法律行政法规禁止公开",
-    "3.3.3": "（三）不予公开 3.危及“三安全一稳定”",
-    "3.3.4": "（三）不予公开 4.保护第三方合法权益",
-    "3.3.5": "（三）不予公开 5.属于三类内部事务信息",
-    "3.3.6": "（三）不予公开 6.属于四类过程性信息",
-    "3.3.7": "（三）不予公开 7.属于行政执法案卷",
-    "3.3.8": "（三）不予公开 8.属于行政查询事项",
-    "3.4.1": "（四）无法提供 1.本机关不掌握相关政府信息",
-    "3.4.2": "（四）无法提供 2.没有现成信息需要另行制作",
-    "3.4.3": "（四）无法提供 3.补正后申请内容仍不明确",
-    "3.5.1": "（五）不予处理 1.信访举报投诉类申请",
-    "3.5.2": "（五）不予处理 2.重复申请",
-    "3.5.3": "（五）不予处理 3.要求提供公开出版物",
-    "3.5.4": "（五）不予处理 4.无正当理由大量反复申请",
-    "3.5.5": "（五）不予处理 5.要求行政机关确认或重新出具已获取信息",
-    "3.6": "（六）其他处理",
-    "3.6.1": "（六）其他处理 1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "3.6.2": "（六）其他处理 2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "3.6.3": "（六）其他处理 3.其他",
-    "3.7": "（七）总计",
-    "4": "四、结转下年度继续办理",
-}
+APPLICATION_ROW_LABELS: dict[str, str] = ROW_LABELS
 
 _REPORT_FK = [("report_id", "reports", "id")]
 
@@ -264,11 +243,21 @@ def _v4_pages(db: Database) -> None:
     figures.create_view(db)
 
 
+def _v5_crosschecks(db: Database) -> None:
+    """Prose checks' columns, checks between years, mirror copies and official sources."""
+    from . import copies, crosschecks
+
+    _add_missing(db, "checks", {"sentence": str, "stated": int, "printed": int, "about": str})
+    copies.create_tables(db)
+    crosschecks.create_tables(db)
+
+
 MIGRATIONS: dict[int, Callable[[Database], None]] = {
     1: _v1_contract,
     2: _v2_public_archive,
     3: _v3_crawl_health,
     4: _v4_pages,
+    5: _v5_crosschecks,
 }
 
 

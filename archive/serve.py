@@ -1,22 +1,24 @@
 """Serving the archive read-only with Datasette and the project's datasette/ configuration.
 
-The public archive must never change under its readers and must survive heavy queries:
-the file is opened immutable (``-i``), SQL gets a time limit, and the configuration
-(metadata, canned queries, templates) comes from the datasette/ directory, shipped in
-the package as ``nianbao/site`` and found through importlib.resources. The plugins
-(search, CSV for Excel, capture downloads) are not named here: they are installed with
-nianbao and Datasette loads them through its ``datasette`` entry point (pyproject.toml).
-Datasette names a database after its file, and
-the URLs (``/archive/reports``) and metadata are keyed on ``archive``: a file with another
-name is served through a symlink called archive.db so that every link keeps working.
+The public archive is rebuilt in place while it is served (the weekly cron runs `nianbao
+crawl` into the file `nianbao serve` publishes), so it is not opened immutable: the
+``nianbao_live`` plugin serves it read-only from WAL snapshots, one per request, and each
+build is one transaction (archive/transaction.py) — readers see the old archive or the
+new one. The ``nianbao_guard`` plugin bounds what one request may cost (SQL value and
+result sizes, dangerous SQL functions off) and sends the security headers. SQL gets a
+time limit here, and the configuration (metadata, canned queries, templates) comes from
+the datasette/ directory, shipped in the package as ``nianbao/site`` and found through
+importlib.resources. The plugins are not named here: they are installed with nianbao and
+Datasette loads them through its ``datasette`` entry point (pyproject.toml).
+Datasette names a database after its file, and the URLs (``/archive/reports``) and
+metadata are keyed on ``archive``: the live plugin publishes the one archive served under
+that name whatever its file is called, so no link or scratch directory is needed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sys
-import tempfile
 from pathlib import Path
 
 from ..resources import site_dir
@@ -41,28 +43,14 @@ def _datasette_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "datasette"]
 
 
-def _named_archive(db_path: Path) -> Path:
-    """`db_path` itself when it is called archive.db, else a stable symlink of that name."""
-    if db_path.stem == DATABASE_NAME:
-        return db_path
-    key = hashlib.sha256(str(db_path).encode("utf-8")).hexdigest()[:12]
-    link_dir = Path(tempfile.gettempdir()) / f"nianbao-serve-{key}"
-    link_dir.mkdir(exist_ok=True)
-    link = link_dir / f"{DATABASE_NAME}.db"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    link.symlink_to(db_path)
-    return link
-
-
 def datasette_args(db_path: str | Path, *, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
     """The full argv (program first) that serves `db_path` read-only with our configuration."""
-    db = _named_archive(Path(db_path).resolve())
+    db = Path(db_path).resolve()
     config = site_dir()
     argv = [
         *_datasette_command(),
         "serve",
-        "-i", str(db),
+        str(db),
         "--metadata", str(config / "metadata.yaml"),
         "--host", host,
         "--port", str(port),
@@ -87,3 +75,20 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> int
     with contextlib.suppress(KeyboardInterrupt):
         cli.main(args=argv[argv.index("serve"):], prog_name="datasette", standalone_mode=False)
     return 0
+
+
+def is_archive_file(path: str | Path) -> bool:
+    """True when the SQLite file at `path` is a nianbao archive (it has the archive's bigram
+    search indexes); the plugins act on nothing else."""
+    import sqlite3
+
+    from .search import is_bigram_archive
+
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        return is_bigram_archive(conn)
+    finally:
+        conn.close()

@@ -14,6 +14,7 @@ the same URL+sha256 pair is already in the index (so a resumed crawl never dupli
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -45,6 +46,58 @@ _TRANSPORT_HEADERS = {"content-encoding", "transfer-encoding", "content-length",
 
 class CaptureError(Exception):
     """A capture store problem, named by file (and line or record) and what is wrong."""
+
+
+# Write errors after which no capture can be stored: the disk is full, read-only, gone.
+_STORE_UNUSABLE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+class StoreWriteError(CaptureError):
+    """A capture that could not be written; nothing of it is left in the store.
+
+    `unusable` is True when the store itself cannot take writes (disk full, read-only,
+    permission, I/O error): the crawl stops instead of downloading what it cannot keep.
+    """
+
+    def __init__(self, message: str, error: OSError) -> None:
+        super().__init__(message)
+        self.errno = error.errno
+        self.unusable = error.errno in _STORE_UNUSABLE
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # a file system without fsync
+            raise
+
+
+def append_durably(path: Path, data: bytes) -> None:
+    """Append `data` to `path` and fsync it, or leave the file as it was and raise OSError.
+
+    A full disk can take part of a write: the file is cut back to its old length, so a
+    reader never finds half a line or half a record.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            _write_all(fd, data)
+            _fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)
 
 
 def captures_dir(data_dir: str | os.PathLike[str]) -> Path:
@@ -90,14 +143,18 @@ def read_index(data_dir: str | os.PathLike[str]) -> list[CaptureRecord]:
 def read_payload(data_dir: str | os.PathLike[str], record: Mapping[str, Any]) -> bytes:
     """The exact bytes of one capture, read back from its WARC record and checked.
 
-    The sha256 of the bytes must equal the record's: a damaged WARC is an error naming
-    the file and offset, never silently different bytes.
+    The sha256 of the bytes must equal the record's: a damaged WARC record is a
+    CaptureError naming the URL, the file and the offset — never silently different
+    bytes, and never an exception of the WARC library that would stop a whole build.
+    Each record is read on its own from its offset, so one damaged record costs only
+    its own document.
     """
     warc = captures_dir(data_dir) / str(record.get("warc_file"))
     offset = record.get("warc_offset")
-    where = f"{warc}@{offset}"
+    url = record.get("url")
+    where = f"{url}: capture in {warc} at offset {offset}"
     if not isinstance(offset, int) or offset < 0:
-        raise CaptureError(f"{record.get('url')}: capture record has no valid warc_offset")
+        raise CaptureError(f"{url}: capture record has no valid warc_offset")
     try:
         with warc.open("rb") as fh:
             fh.seek(offset)
@@ -108,12 +165,18 @@ def read_payload(data_dir: str | os.PathLike[str], record: Mapping[str, Any]) ->
                 break
             else:
                 raise CaptureError(f"{where}: no WARC record at this offset")
+    except CaptureError:
+        raise
     except OSError as exc:
         raise CaptureError(f"{where}: cannot read capture: {exc.strerror or exc}") from exc
+    except Exception as exc:  # warcio, zlib, EOFError...: the bytes at that offset are damaged
+        detail = str(exc).encode("ascii", "backslashreplace").decode()[:120]
+        raise CaptureError(f"{where}: damaged WARC record ({type(exc).__name__}: {detail})") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest != record.get("sha256"):
         raise CaptureError(
-            f"{where}: payload sha256 {digest} differs from the index ({record.get('sha256')})"
+            f"{where}: damaged WARC record: payload sha256 {digest} differs from the index "
+            f"({record.get('sha256')})"
         )
     return data
 
@@ -153,9 +216,7 @@ class CaptureStore:
         self.index_path = self.dir / INDEX_NAME
         self._latest: dict[str, CaptureRecord] = {}
         self._seen: set[tuple[str, str]] = set()
-        self._warc: IO[bytes] | None = None
         self._warc_name: str | None = None
-        self._writer: WARCWriter | None = None
         self._lock: IO[str] | None = None
         for rec in read_index(self.data_dir):
             self._latest[rec["url"]] = rec
@@ -182,11 +243,12 @@ class CaptureStore:
         return self
 
     def close(self) -> None:
-        if self._warc is not None:
-            self._warc.close()
-            self._warc = None
-            if self._warc_name and (self.dir / self._warc_name).stat().st_size == 0:
-                (self.dir / self._warc_name).unlink()
+        if self._warc_name is not None:
+            warc = self.dir / self._warc_name
+            with contextlib.suppress(OSError):
+                if warc.stat().st_size == 0:
+                    warc.unlink()
+            self._warc_name = None
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
@@ -207,28 +269,17 @@ class CaptureStore:
         return read_payload(self.data_dir, record)
 
     # -- writing -----------------------------------------------------------------------
-    def _open_warc(self) -> WARCWriter:
-        if self._writer is None:
-            self.dir.mkdir(parents=True, exist_ok=True)
+    def _warc_path(self) -> Path:
+        if self._warc_name is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             self._warc_name = f"nianbao-{stamp}-{os.getpid()}.warc.gz"
-            self._warc = (self.dir / self._warc_name).open("ab")
-            self._writer = WARCWriter(self._warc, gzip=True)
-        return self._writer
+        return self.dir / self._warc_name
 
-    def add(self, fetched: Fetched, meta: Mapping[str, Any]) -> CaptureRecord | None:
-        """Store `fetched` if new or changed; returns the index record written, else None.
-
-        `meta` carries the record fields the crawler knows (kind, report_url, source_id,
-        title, published, agency, region, level).
-        """
-        digest = hashlib.sha256(fetched.body).hexdigest()
-        if (fetched.url, digest) in self._seen:
-            return None
-        previous = self._latest.get(fetched.url)
-        when = fetched.fetched_at or datetime.now(UTC)
-        writer = self._open_warc()
-        assert self._warc is not None and self._warc_name is not None
+    @staticmethod
+    def _records(fetched: Fetched, digest: str, when: datetime) -> bytes:
+        """The response and request WARC records of one fetch, gzipped, as bytes."""
+        out = BytesIO()
+        writer = WARCWriter(out, gzip=True)
         headers = [(k, v) for k, v in fetched.headers if k.lower() not in _TRANSPORT_HEADERS]
         headers.append(("Content-Length", str(len(fetched.body))))
         warc_date = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -256,39 +307,76 @@ class CaptureStore:
             ),
             warc_headers_dict={"WARC-Date": warc_date},
         )
-        self._warc.seek(0, os.SEEK_END)
-        offset = self._warc.tell()
         writer.write_record(response)
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", response_id)
         writer.write_record(request)
-        self._warc.flush()
-        record: CaptureRecord = {
-            "url": fetched.url,
-            "sha256": digest,
-            "content_type": _header(fetched.headers, "content-type"),
-            "fetched_at": when.isoformat().replace("+00:00", "Z"),
-            "http_status": fetched.status,
-            "etag": _header(fetched.headers, "etag"),
-            "last_modified": _header(fetched.headers, "last-modified"),
-            "length": len(fetched.body),
-            "warc_file": self._warc_name,
-            "warc_offset": offset,
-            "kind": meta.get("kind", "page"),
-            "report_url": meta.get("report_url") or fetched.url,
-            "source_id": meta.get("source_id"),
-            "title": meta.get("title"),
-            "published": meta.get("published"),
-            "agency": meta.get("agency"),
-            "region": meta.get("region"),
-            "level": meta.get("level"),
-            "change": "new" if previous is None else "changed",
-        }
-        with self.index_path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-            fh.flush()
-            with contextlib.suppress(OSError):
-                os.fsync(fh.fileno())
+        return out.getvalue()
+
+    def add(self, fetched: Fetched, meta: Mapping[str, Any]) -> CaptureRecord | None:
+        """Store `fetched` if new or changed; returns the index record written, else None.
+
+        `meta` carries the record fields the crawler knows (kind, report_url, source_id,
+        title, published, agency, region, level). The WARC records are written and synced
+        before the index line that points at them, and either write failing takes both
+        back: the index never names bytes that are not in the store. A failed write
+        raises StoreWriteError naming the URL, the file and the system's reason.
+        """
+        digest = hashlib.sha256(fetched.body).hexdigest()
+        if (fetched.url, digest) in self._seen:
+            return None
+        previous = self._latest.get(fetched.url)
+        when = fetched.fetched_at or datetime.now(UTC)
+        data = self._records(fetched, digest, when)
+        warc = self._warc_path()
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(warc, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreWriteError(f"{fetched.url}: cannot write {warc}: {exc.strerror or exc}", exc) from exc
+        try:
+            offset = os.fstat(fd).st_size
+            try:
+                _write_all(fd, data)
+                _fsync(fd)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, offset)
+                raise StoreWriteError(
+                    f"{fetched.url}: cannot write its capture to {warc}: {exc.strerror or exc}", exc
+                ) from exc
+            record: CaptureRecord = {
+                "url": fetched.url,
+                "sha256": digest,
+                "content_type": _header(fetched.headers, "content-type"),
+                "fetched_at": when.isoformat().replace("+00:00", "Z"),
+                "http_status": fetched.status,
+                "etag": _header(fetched.headers, "etag"),
+                "last_modified": _header(fetched.headers, "last-modified"),
+                "length": len(fetched.body),
+                "warc_file": warc.name,
+                "warc_offset": offset,
+                "kind": meta.get("kind", "page"),
+                "report_url": meta.get("report_url") or fetched.url,
+                "source_id": meta.get("source_id"),
+                "title": meta.get("title"),
+                "published": meta.get("published"),
+                "agency": meta.get("agency"),
+                "region": meta.get("region"),
+                "level": meta.get("level"),
+                "change": "new" if previous is None else "changed",
+            }
+            line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+            try:
+                append_durably(self.index_path, line)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, offset)  # its records are not announced: take them back
+                raise StoreWriteError(
+                    f"{fetched.url}: cannot add its capture to {self.index_path}: {exc.strerror or exc}", exc
+                ) from exc
+        finally:
+            os.close(fd)
         self._latest[fetched.url] = record
         self._seen.add((fetched.url, digest))
         return record

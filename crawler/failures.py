@@ -55,6 +55,8 @@ def ignored_kind(message: str) -> str | None:
         return "redirects"
     if "offsite" in text:
         return None
+    if "download_maxsize" in text or "max size" in text:  # e.g. a gzip bomb cut while inflating
+        return "too_big"
     return "other"
 
 

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .captures import CaptureError, captures_dir
+from .captures import CaptureError, append_durably, captures_dir
 
 RUNS_NAME = "runs.jsonl"
 LAST_NAME = "last_crawl.json"
@@ -62,14 +62,17 @@ def write_run(data_dir: str | os.PathLike[str], run: dict[str, Any]) -> None:
     folder = captures_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     line = json.dumps(run, ensure_ascii=False, sort_keys=True)
-    with (folder / RUNS_NAME).open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
-        fh.flush()
-        with contextlib.suppress(OSError):
-            os.fsync(fh.fileno())
+    # whole or not at all: a full disk never leaves half a line for the next run to append to
+    append_durably(folder / RUNS_NAME, (line + "\n").encode("utf-8"))
     last = {"finish_reason": run.get("finish_reason"), "run_id": run.get("run_id"),
             "per_source": run.get("sources", []), "skipped": run.get("skipped", [])}
-    (folder / LAST_NAME).write_text(json.dumps(last, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp = folder / (LAST_NAME + ".tmp")
+    try:
+        tmp.write_text(json.dumps(last, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / LAST_NAME)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def read_runs(data_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:

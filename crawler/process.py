@@ -9,6 +9,7 @@ serving Datasette) keeps Ctrl-C and its own logging.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -39,6 +40,10 @@ def run_spider(spidercls: type[Spider], settings: Any, **spider_kwargs: Any) -> 
     main = threading.current_thread() is threading.main_thread()
     saved_signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)} if main else {}
     saved_handlers, saved_level = logging.root.handlers[:], logging.root.level
+    # A log file on a full disk must not print a traceback per message (nor end the run):
+    # the console summary says what went wrong; the log loses what could not be written.
+    saved_raise = logging.raiseExceptions
+    logging.raiseExceptions = False
     errors: list[Any] = []
     try:
         process = CrawlerProcess(settings)
@@ -51,9 +56,11 @@ def run_spider(spidercls: type[Spider], settings: Any, **spider_kwargs: Any) -> 
             signal.signal(sig, handler)
         for log_handler in logging.root.handlers:
             if log_handler not in saved_handlers:
-                log_handler.close()
+                with contextlib.suppress(OSError):
+                    log_handler.close()
         logging.root.handlers[:] = saved_handlers
         logging.root.setLevel(saved_level)
+        logging.raiseExceptions = saved_raise
     if errors:
         errors[0].raiseException()
     if crawler.spider is None:

@@ -41,10 +41,14 @@ class CrawlSummary:
     skipped: list[dict[str, Any]] = field(default_factory=list)
     run: dict[str, Any] | None = None
     log_file: str | None = None
+    store_error: str | None = None  # the capture store stopped taking writes: the crawl stopped
+    journal_error: str | None = None  # the run could not be added to the store's journal
 
     @property
     def ok(self) -> bool:
-        """False when there was nothing to crawl or some source needs a look."""
+        """False when there was nothing to crawl, some source needs a look, or the store failed."""
+        if self.store_error or self.journal_error:
+            return False
         return bool(self.per_source) and all(_status(r) not in NEEDS_A_LOOK for r in self.per_source)
 
     @property
@@ -55,6 +59,10 @@ class CrawlSummary:
     def lines(self) -> list[str]:
         """One line per source, one for the skipped entries, one for the run: never a traceback."""
         out = [summary_line(row) for row in self.per_source]
+        if self.store_error:
+            out.append(f"error: the capture store cannot be written, the crawl stopped: {self.store_error}")
+        if self.journal_error:
+            out.append(f"error: {self.journal_error}")
         skipped = skipped_line(self.skipped)
         if skipped:
             out.append(skipped)
@@ -109,7 +117,8 @@ def crawl(
     reason = crawler.stats.get_value("finish_reason") if crawler.stats else None
     run = getattr(spider, "last_run", None)
     return CrawlSummary(per_source=spider.tally.rows(), finish_reason=reason, skipped=skipped, run=run,
-                        log_file=log_file)
+                        log_file=log_file, store_error=spider.store_error,
+                        journal_error=spider.journal_error)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,7 +43,14 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     "nianbao.crawler.middlewares.LoopbackMiddleware": 20,
     "nianbao.crawler.middlewares.ConditionalRequestMiddleware": 560,
+    # Scrapy's redirect middlewares, with loops and long chains named (every report link
+    # must end in a capture or a failure with a reason; see crawler/middlewares.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "nianbao.crawler.middlewares.AccountedMetaRefreshMiddleware": 580,
+    "nianbao.crawler.middlewares.AccountedRedirectMiddleware": 600,
 }
+DUPEFILTER_CLASS = "nianbao.crawler.middlewares.RedirectAwareDupeFilter"
 ITEM_PIPELINES = {
     "nianbao.crawler.pipelines.CapturePipeline": 300,
 }

@@ -4,12 +4,15 @@ Two levels are counted. Documents (pages and attachments): new, changed, unchang
 failed. Report links (what the spider treated as a report on the column's lists): each
 ends as new, changed, unchanged or failed with a kind and a reason; a report fails when
 any of its documents failed. `reports_unaccounted` is what is left (a crawl stopped
-half-way): found = new + changed + unchanged + failed + unaccounted, always.
+half-way): found = new + changed + unchanged + failed + unaccounted, always. A crawl
+that finished leaves nothing unaccounted (`Tally.close`): every link is captured,
+unchanged, or failed with a kind and a reason.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +61,25 @@ class SourceTally:
         self.failure_records.append({"url": url, "report_url": report_url, "kind": kind, "reason": reason})
         self.outcome(report_url, "failed")
 
+    def close(self, finish_reason: str | None, dropped: Mapping[str, str] | None = None) -> None:
+        """At the end of the crawl, name what became of every report link without an outcome.
+
+        A crawl that finished has fetched or failed every link it scheduled, so a link left
+        over was lost on the way (a request dropped by the scheduler, a response no callback
+        saw): it fails, with that reason. A crawl that was stopped (a limit, a signal, a
+        capture store that cannot be written) leaves its unfetched links unaccounted — a
+        resumed crawl fetches them — and each is listed with kind `interrupted` and why.
+        """
+        for url in sorted(u for u in self.reports if u not in self.outcomes):
+            if finish_reason == "finished":
+                self.fail(url, "other", (dropped or {}).get(url)
+                          or "the crawl ended without a response or an error for this link", url)
+                continue
+            reason = f"the crawl stopped ({finish_reason or 'unknown reason'}) before this report was fetched"
+            self.failures.append(f"{url}: {reason}")
+            self.failure_records.append(
+                {"url": url, "report_url": url, "kind": "interrupted", "reason": reason})
+
     def row(self) -> dict[str, Any]:
         found = self.reports
         states = Counter(self.outcomes[u] for u in found if u in self.outcomes)
@@ -81,6 +103,7 @@ class SourceTally:
             "failures": list(self.failures),
             "failure_records": list(self.failure_records),
             "errors": dict(Counter(f["kind"] for f in self.failure_records)),
+            "report_outcomes": {u: self.outcomes.get(u, "unaccounted") for u in sorted(found)},
         }
         row["status"], row["reason"], row["detail"] = assess(row)
         return row
@@ -116,6 +139,10 @@ class Tally:
     def failed(self, source_id: str | None, url: str, kind: str, reason: str,
                report_url: str | None = None) -> None:
         self.get(source_id).fail(url, kind, reason, report_url)
+
+    def close(self, finish_reason: str | None, dropped: Mapping[str, str] | None = None) -> None:
+        for t in self.sources.values():
+            t.close(finish_reason, dropped)
 
     def rows(self) -> list[dict[str, Any]]:
         return [t.row() for t in self.sources.values()]

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DB = "data/archive.db"
 DATA_HELP = ("capture store directory (default: the archive's own folder, so --db DIR/archive.db "
@@ -36,6 +38,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     failed = flagged = incomplete = 0
     show_bar = len(args.files) > 3 and sys.stderr.isatty()
     for path in tqdm(args.files, desc="parse", unit="file", disable=not show_bar, leave=False):
+        result: Mapping[str, Any]
         try:
             result = parsers.parse_file(path)
         except parsers.ParseError as exc:
@@ -62,7 +65,19 @@ def _print_lines(*summaries: object) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Load the files given, or the whole capture store (no files, or --captures)."""
+    """Load the files given, or the whole capture store (no files, or --captures), in one
+    transaction: a served archive shows the old archive until the build commits."""
+    from nianbao.archive import transaction
+
+    try:
+        with transaction.build_transaction(args.db):
+            return _build(args)
+    except transaction.ArchiveBusy as exc:
+        _eprint(f"error: {exc}")
+        return 2
+
+
+def _build(args: argparse.Namespace) -> int:
     from . import pipeline, runs
 
     failed = 0
@@ -100,6 +115,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry (or the given column URLs), then load what was fetched."""
+    from nianbao.archive.transaction import ArchiveBusy
     from nianbao.crawler.captures import CaptureError
     from nianbao.crawler.sources import SourceError
 
@@ -110,7 +126,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
                                        settings=settings, build=not args.no_build)
-    except (SourceError, CaptureError, ValueError) as exc:
+    except (SourceError, CaptureError, ValueError, ArchiveBusy) as exc:
         _eprint(f"error: {exc}")
         return runs.EXIT_USAGE
     for line in outcome.lines:

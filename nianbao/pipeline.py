@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from nianbao import parsers
-from nianbao.contract import CaptureRecord, LoadDocument
+from nianbao.contract import CaptureRecord, LoadDocument, Report
 
 # Attachments worth trying as the report document, most structured first.
 _ATTACHMENT_ORDER = (".docx", ".pdf", ".html", ".htm", ".shtml")
@@ -50,7 +51,7 @@ class BuildSummary:
         return [head, *(f"  failed: {problem}" for problem in self.failed)]
 
 
-def has_tables(report: dict[str, Any]) -> bool:
+def has_tables(report: Mapping[str, Any]) -> bool:
     """True when the parse found at least one number in the template tables."""
     for key in ("active_disclosure", "applications", "reviews"):
         if any(c.get("value") is not None for c in report.get(key) or []):
@@ -68,7 +69,7 @@ def _attachment_rank(record: CaptureRecord) -> int:
 
 def choose_report(
     candidates: list[tuple[CaptureRecord, bytes]], hints: dict[str, Any]
-) -> tuple[dict[str, Any] | None, list[str]]:
+) -> tuple[Report | None, list[str]]:
     """Parse a report's documents and keep the best reading.
 
     The page comes first: when its own body holds the tables it is the report. Otherwise
@@ -76,7 +77,7 @@ def choose_report(
     so its text is still archived. Returns the report (or None) and the errors seen.
     """
     errors: list[str] = []
-    fallback: dict[str, Any] | None = None
+    fallback: Report | None = None
     for record, data in candidates:
         try:
             report = parsers.parse_bytes(
@@ -121,8 +122,12 @@ def build_from_captures(db_path: str | Path, data_dir: str | Path, *, progress: 
         page = [r for r in records if r.get("kind") == "page"]
         attachments = sorted((r for r in records if r.get("kind") != "page"), key=_attachment_rank)
         ordered = page + attachments
-        payloads = [(r, captures.read_payload(data_dir, r)) for r in ordered]
         first = ordered[0]
+        try:
+            payloads = [(r, captures.read_payload(data_dir, r)) for r in ordered]
+        except captures.CaptureError as exc:  # one damaged capture costs its report, not the build
+            summary.failed.append(f"{report_url}: {exc}")
+            continue
         hints = {k: first.get(k) for k in ("title", "published", "agency") if first.get(k)}
         report, errors = choose_report(payloads, hints)
         if report is None:
@@ -187,7 +192,7 @@ def build_from_files(
     return summary
 
 
-def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any) -> bool:
+def _load(db: Any, summary: BuildSummary, report: Report, **kwargs: Any) -> bool:
     """Load one report and count it; a report the archive refuses is counted as failed.
 
     The archive writes nothing for a refused report, and its capture stays in the store.
@@ -195,7 +200,7 @@ def _load(db: Any, summary: BuildSummary, report: dict[str, Any], **kwargs: Any)
     from nianbao.archive import load
 
     try:
-        result = load.load_report(db, report, **kwargs)
+        result = load.load_report(db, cast(dict[str, Any], report), **kwargs)
     except load.LoadError as exc:
         summary.failed.append(str(exc))
         return False

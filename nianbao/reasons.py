@@ -18,6 +18,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "truncated": ("下载不完整（数据丢失）", "download cut short (data loss)"),
     "too_big": ("文件超过大小上限", "over the download size cap"),
     "redirects": ("重定向过多或循环", "too many redirects or a redirect loop"),
+    "offsite": ("重定向到来源域名之外", "redirected off the source's domains"),
+    "url_too_long": ("网址过长", "URL too long"),
     "http_4xx": ("页面不存在或拒绝访问（HTTP 4xx）", "page gone or refused (HTTP 4xx)"),
     "http_5xx": ("服务器错误（HTTP 5xx）", "server error (HTTP 5xx)"),
     "http_other": ("异常的 HTTP 状态", "unexpected HTTP status"),

@@ -65,7 +65,7 @@ def crawl_and_build(
     build: bool = True,
 ) -> CrawlOutcome:
     """Crawl, load what is new, record the run in the archive; the lines to print and the exit status."""
-    from nianbao.archive import coverage, health, load
+    from nianbao.archive import coverage, health, load, transaction
     from nianbao.crawler import run
 
     from . import pipeline
@@ -80,25 +80,28 @@ def crawl_and_build(
         out.lines = crawl.lines()
         out.exit_status = crawl.exit_status
         return out
-    summary = pipeline.build_from_captures(db_path, data_dir)
-    db = load.open_archive(db_path)
-    this = crawl.run["run_id"] if crawl.run else None
-    health.record_runs(db, [r for r in _journal(data_dir) if r["run_id"] != this])  # earlier --no-build runs
-    judged: dict[str, dict[str, Any]] = {}
-    if crawl.run is not None:
-        counts = {"new": summary.reports_new, "changed": summary.reports_changed,
-                  "failed": len(summary.failed)}
-        judged = {r["source_id"]: r for r in health.record_run(db, crawl.run, build=counts)}
-    for row in crawl.per_source:
-        if row["source_id"] in judged:
-            j = judged[row["source_id"]]
-            row.update(status=j["status"], reason=j["reason"], detail=j["detail"])
-    status = crawl.exit_status
-    if status == EXIT_OK and summary.failed:
-        status = EXIT_BUILD
-    if crawl.run is not None:
-        health.record_run(db, crawl.run, exit_status=status)
-    coverage.refresh(db)
+    # One transaction: readers of a served archive see it before or after this build.
+    with transaction.build_transaction(db_path):
+        summary = pipeline.build_from_captures(db_path, data_dir)
+        db = load.open_archive(db_path)
+        this = crawl.run["run_id"] if crawl.run else None
+        # the runs of earlier --no-build crawls
+        health.record_runs(db, [r for r in _journal(data_dir) if r["run_id"] != this])
+        judged: dict[str, dict[str, Any]] = {}
+        if crawl.run is not None:
+            counts = {"new": summary.reports_new, "changed": summary.reports_changed,
+                      "failed": len(summary.failed)}
+            judged = {r["source_id"]: r for r in health.record_run(db, crawl.run, build=counts)}
+        for row in crawl.per_source:
+            if row["source_id"] in judged:
+                j = judged[row["source_id"]]
+                row.update(status=j["status"], reason=j["reason"], detail=j["detail"])
+        status = crawl.exit_status
+        if status == EXIT_OK and summary.failed:
+            status = EXIT_BUILD
+        if crawl.run is not None:
+            health.record_run(db, crawl.run, exit_status=status)
+        coverage.refresh(db)
     out.lines = [*crawl.lines(), *summary.lines(), coverage_line(db_path)]
     out.exit_status = status
     return out

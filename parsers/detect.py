@@ -11,11 +11,11 @@ container (olefile), not by a name a download servlet may have invented.
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import zipfile
 
+from .decoding import SAMPLE, plain_text
 from .model import ParseError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -55,9 +55,10 @@ def sniff(data: bytes, source: str, content_type: str | None = None) -> str:
         return "image"
     if any(data.startswith(magic) for magic in IMAGE_MAGICS) and _image_header_ok(data):
         return "image"
-    text = _as_text(data)
-    if text is None:
+    decoded = plain_text(data[:SAMPLE], partial=len(data) > SAMPLE)
+    if decoded is None:
         raise ParseError(source, "binary data of an unrecognised format, not a document")
+    text = decoded[0]
     if HTML_TAG.search(data[:65536]):
         return "html"
     if content_type and "html" in content_type.lower() and "<" in text[:2000]:
@@ -135,23 +136,3 @@ def ole2_streams(data: bytes) -> set[str] | None:
         return None
     finally:
         ole.close()
-
-
-def _as_text(data: bytes) -> str | None:
-    """Decode as text if the bytes plausibly are text (few control characters), else None."""
-    sample = data[:65536]
-    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        return None
-    for enc in ("utf-8-sig", "utf-16", "gb18030"):
-        if enc == "utf-16" and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            # incremental: a multi-byte character cut at the sample's end is not an error
-            text = codecs.getincrementaldecoder(enc)().decode(sample, final=len(data) <= len(sample))
-        except UnicodeDecodeError:
-            continue
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
-        odd = sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
-        if text and (controls + odd) / len(text) < 0.02:
-            return text
-    return None

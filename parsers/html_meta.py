@@ -11,11 +11,11 @@ import re
 
 from lxml import etree
 
+from ..dates import iso_date
 from .html_text import clean_paragraph
 
 INFO_LABEL = re.compile(r"^\s*(索引号|發布機構|发布机构|公开日期|公開日期|发布日期|發布日期|成文日期|"
                         r"文号|文號|名称|名稱|来源|來源)\s*[:：]\s*(.*)$")
-DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 
 
 def page_meta(root: etree._Element) -> dict[str, str]:
@@ -77,14 +77,3 @@ def info_table(root: etree._Element) -> dict[str, str]:
         if value and label not in found and len(value) <= 80:
             found[label] = value
     return found
-
-
-def iso_date(text: str) -> str | None:
-    """2021-01-28, 2021/1/28, 2021年1月28日 (with or without a time) -> 2021-01-28."""
-    m = DATE.search(text or "")
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"

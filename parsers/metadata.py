@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ..dates import iso_date
+
 _TITLE_WORDS = re.compile(r"年度报告|年报|工作报告")
 _TITLE_TAIL = re.compile(r"^(?:政府)?信息公开|^工作年度|^年度报告|^年报|^工作报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -23,7 +25,6 @@ _AGENCY_LINE = re.compile(
     r"^[\u4e00-\u9fff（）()·]{2,40}(?:人民政府|政府|办公厅|办公室|委员会|管委会|局|厅|署|院|部|委|办|中心|"
     r"街道办事处|办事处|街道|镇|乡|公司|集团|研究所|馆|站|队|会)$")
 _YEAR_LED = re.compile(r"^(?:19|20)\d{2}\s*年")
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
 
 
 def tidy_title(title: str) -> str:
@@ -105,19 +106,6 @@ def year_from_title(title: str | None) -> int | None:
         if 1990 <= y <= date.today().year + 1:
             return y
     return None
-
-
-def iso_date(text: str | None) -> str | None:
-    """An ISO date from 2021-01-20, 2021/1/20 or 2021年1月20日; None otherwise."""
-    if not text:
-        return None
-    m = _DATE.search(str(text))
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:
-        return None
 
 
 def published_from_lines(lines: list[str]) -> str | None:

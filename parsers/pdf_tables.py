@@ -39,10 +39,6 @@ class PageTable:
     def bbox(self) -> tuple[float, float, float, float]:
         return self.xs[0], self.ys[-1], self.xs[-1], self.ys[0]
 
-    def contains(self, x: float, y: float) -> bool:
-        x0, y0, x1, y1 = self.bbox
-        return x0 - 0.5 <= x <= x1 + 0.5 and y0 - 0.5 <= y <= y1 + 0.5
-
 
 def cluster(values: list[float], tol: float = SNAP) -> list[float]:
     """Sorted distinct positions, values within `tol` of each other merged (mean)."""

@@ -31,7 +31,7 @@ from twisted.python.failure import Failure
 
 from ... import clock
 from .. import adapters, journal
-from ..captures import CaptureStore, Fetched
+from ..captures import CaptureError, CaptureStore, Fetched
 from ..failures import classify
 from ..items import Capture
 from ..links import attachment_url, date_in, date_in_url
@@ -119,6 +119,10 @@ class PortalSpider(scrapy.Spider):
         self.store: CaptureStore | None = None
         self.max_list_pages = 1000
         self.recheck_all = False
+        self.max_url_length = 2083  # URLLENGTH_LIMIT: longer links fail by name, never vanish
+        self.dropped: dict[str, str] = {}  # report URL -> why the scheduler dropped its request
+        self.store_error: str | None = None  # why the capture store stopped taking writes
+        self.journal_error: str | None = None  # why this run could not be added to the journal
         self.started: datetime | None = None  # set when the crawl starts (from_crawler)
 
     @classmethod
@@ -129,7 +133,11 @@ class PortalSpider(scrapy.Spider):
         spider.store = CaptureStore(data_dir).open()
         spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
         spider.recheck_all = crawler.settings.getbool("NIANBAO_RECHECK_ALL", False)
+        spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider._callback_error, signal=signals.spider_error)
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider._scheduled, signal=signals.request_scheduled)
         return spider
 
     # -- helpers -----------------------------------------------------------------------
@@ -154,6 +162,16 @@ class PortalSpider(scrapy.Spider):
         if record is None or record.get("etag") or record.get("last_modified"):
             return False
         self.tally.captured(src.id, None, report_url)
+        return True
+
+    def _too_long(self, src: Source, url: str, report_url: str | None) -> bool:
+        """True (and counted as a failure of `report_url`) for a URL over URLLENGTH_LIMIT,
+        which Scrapy's UrlLengthMiddleware would drop without a callback or an errback."""
+        if not self.max_url_length or len(url) <= self.max_url_length:
+            return False
+        self.tally.failed(src.id, url, "url_too_long",
+                          f"URL of {len(url)} characters, over the limit of {self.max_url_length} "
+                          "(URLLENGTH_LIMIT)", report_url)
         return True
 
     def _document_request(self, src: Source, url: str, callback: Any, **meta: Any) -> Request:
@@ -189,6 +207,8 @@ class PortalSpider(scrapy.Spider):
             if not self._allowed(src, entry.url) or not is_report_title(entry.title):
                 continue
             tally.report_found(entry.url, entry.title, entry.published)
+            if self._too_long(src, entry.url, entry.url):
+                continue
             meta = {"title": entry.title, "published": entry.published, "report_url": entry.url}
             if attachment_url(entry.url, response.url):
                 if not self._settled(src, entry.url, entry.url):
@@ -204,6 +224,8 @@ class PortalSpider(scrapy.Spider):
             key = _list_key(req.url) if req.method == "GET" else f"{req.url} {req.body!r}"
             if self._allowed(src, req.url) and key not in tally.listed:
                 tally.listed.add(key)
+                if self._too_long(src, req.url, None):
+                    continue
                 yield req.replace(callback=self.parse_list, errback=self.on_error, meta={"source_id": src.id})
 
     def _capture(self, response: Response, src: Source, **fields: Any) -> Capture:
@@ -235,8 +257,14 @@ class PortalSpider(scrapy.Spider):
             self.tally.failed(response.meta.get("source_id"), response.url, "no_capture",
                               "304 Not Modified but no earlier capture to re-read", _listed(response.meta))
             return None
+        try:
+            body = self.store.payload(record)
+        except CaptureError as exc:
+            self.tally.failed(response.meta.get("source_id"), response.url, "store",
+                              f"304 Not Modified, and the stored copy cannot be read: {exc}",
+                              _listed(response.meta))
+            return None
         self.tally.captured(response.meta.get("source_id"), None, _listed(response.meta))
-        body = self.store.payload(record)
         headers = {"Content-Type": record["content_type"]} if record.get("content_type") else {}
         if "html" in (record.get("content_type") or "html").lower():
             return HtmlResponse(url=response.url, body=body, headers=headers, request=response.request)
@@ -275,9 +303,9 @@ class PortalSpider(scrapy.Spider):
             href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
             text = " ".join(node.xpath(".//text()").getall()).strip()
             url = attachment_url(href, response.url, text)
-            if url and url != response.url and self._allowed(src, url) and not self._settled(
+            if url and url != response.url and self._allowed(src, url) and not self._too_long(
                 src, url, _listed(meta)
-            ):
+            ) and not self._settled(src, url, _listed(meta)):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
                     listed_url=_listed(meta),
@@ -312,16 +340,50 @@ class PortalSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         kind, reason = classify(failure)
         report_url = _listed(request.meta)
-        if kind in ("robots", "offsite") and report_url:
+        redirected = bool(request.meta.get("redirect_urls"))
+        if kind in ("robots", "offsite") and report_url and not redirected:
             logger.info("not fetched (%s): %s", reason, request.url)
             if report_url == request.url:
                 self.tally.get(request.meta.get("source_id")).reports.discard(request.url)
             return
+        if redirected and kind in ("robots", "offsite"):
+            # the link was fetched and redirected where the crawl may not follow
+            reason = f"redirected from {request.meta['redirect_urls'][0]} to {request.url}: {reason}"
         logger.warning("failed %s: %s", request.url, reason,
                        exc_info=failure_exc_info(failure) if kind == "other" else None)
         self.tally.failed(request.meta.get("source_id"), request.url, kind, reason, report_url)
 
+    def _callback_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
+        """An exception in a callback: the document it was reading fails, by name."""
+        meta = response.meta if response.request is not None else {}
+        self.tally.failed(meta.get("source_id"), response.url, "other",
+                          f"{getattr(failure.type, '__name__', 'error')}: {failure.getErrorMessage()}",
+                          _listed(meta))
+
+    def _scheduled(self, request: Request, spider: Any = None) -> None:
+        """A report page or attachment redirected off the crawl's domains: Scrapy's
+        OffsiteMiddleware drops it at this signal, without an errback, so it fails here."""
+        redirects = request.meta.get("redirect_urls")
+        if not (request.meta.get("nianbao_capture") and redirects):
+            return
+        host = (urlsplit(request.url).hostname or "").lower()
+        if request.meta.get("allow_offsite") or any(
+            host == d or host.endswith("." + d) for d in self.allowed_domains
+        ):
+            return
+        self.tally.failed(request.meta.get("source_id"), request.url, "offsite",
+                          f"redirected from {redirects[0]} to {request.url}, off the source's domains",
+                          _listed(request.meta))
+
+    def _dropped(self, request: Request, spider: Any = None) -> None:
+        """The scheduler dropped a request (a duplicate): remember why, for its report link."""
+        report_url = _listed(request.meta)
+        if request.meta.get("nianbao_capture") and report_url:
+            self.dropped.setdefault(report_url, f"request for {request.url} dropped by the scheduler "
+                                                "as a duplicate")
+
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        self.tally.close(reason, self.dropped)
         rows = self.tally.rows()
         for row in rows:
             logger.info(summary_line(row))
@@ -332,6 +394,10 @@ class PortalSpider(scrapy.Spider):
         self.last_run = self.run_record(reason, rows)
         try:
             journal.write_run(self.store.data_dir, self.last_run)
+        except OSError as exc:
+            self.journal_error = (f"{self.store.data_dir}: cannot add this run to the journal: "
+                                  f"{exc.strerror or exc}")
+            logger.error(self.journal_error)
         finally:
             self.store.close()
 

@@ -14,6 +14,7 @@ emitted as HTML.
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import unquote, urlsplit
 
 from datasette import hookimpl
@@ -22,6 +23,8 @@ from markupsafe import Markup, escape
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ROUTE = "/-/nianbao/capture/"
+# The largest original served (crawls cap downloads at 50 MB; files built by hand may be larger).
+CAPTURE_MAX_BYTES = 256 * 1024 * 1024
 
 # Types safe to hand to a browser; their usual file extension.
 SAFE_TYPES = {
@@ -55,21 +58,34 @@ def download_name(url: str | None, content_type: str | None, sha256: str) -> str
     return f"{stem}-{sha256[:12]}{ext}"
 
 
+def _read_capture(conn: sqlite3.Connection, sha256: str):
+    """(content, url, content_type) of one capture, past the size limits of ordinary SQL.
+
+    The archive's connections refuse values over a megabyte and large results
+    (nianbao_guard.py); an archived original is read whole here, up to CAPTURE_MAX_BYTES.
+    """
+    old = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, CAPTURE_MAX_BYTES)
+    try:
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(
+            "select b.content, d.url, d.content_type from blobs b "
+            "left join documents d on d.sha256 = b.sha256 where b.sha256 = ? limit 1",
+            [sha256],
+        ).fetchone()
+    finally:
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, old)
+
+
 async def _find(datasette, actor, sha256: str):
     for name, db in datasette.databases.items():
         if name == "_internal" or not await db.table_exists("blobs"):
             continue
         if not await datasette.permission_allowed(actor, "view-database", name, default=True):
             continue
-        row = (
-            await db.execute(
-                "select b.content, d.url, d.content_type from blobs b "
-                "left join documents d on d.sha256 = b.sha256 where b.sha256 = ? limit 1",
-                [sha256],
-            )
-        ).first()
+        row = await db.execute_fn(lambda conn: _read_capture(conn, sha256))
         if row is not None:
-            return row
+            return {"content": row[0], "url": row[1], "content_type": row[2]}
     return None
 
 

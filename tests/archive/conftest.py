@@ -423,6 +423,7 @@ HELPERS = SimpleNamespace(
     HISTORY_DELTA=HISTORY_DELTA, earlier_load_args=earlier_load_args, HOSTILE=HOSTILE,
     hostile_load_args=hostile_load_args, table_counts=table_counts,
     http_get=http_get, http_get_or_none=http_get_or_none, free_port=free_port,
+    datasette_serving=datasette_serving,
 )
 
 
