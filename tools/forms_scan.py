@@ -4,7 +4,9 @@ Called by make_form_fixtures.py after it has written the text PDFs. Each page of
 PDF is rendered (with the machine's fonts) and damaged as a scanner and a portal damage
 it: grey, unevenly lit paper, the page turned a degree or two, sensor noise, a blur, and
 JPEG compression. From those pages:
-- `<seed>.scan.pdf`: an image-only PDF (every seed), the pages as JPEG images;
+- `<seed>.scan.pdf`: an image-only PDF (every seed, a form of the accuracy gate), the
+  pages as JPEG images;
+and in tests/fixtures/ocr/ (forms for some seeds only, scored by test_new_forms.py):
 - `<seed>.scan.png`: the whole report as one long image, as portals post it (one seed);
 - `<seed>.scan.tif`: a multi-page TIFF (one seed);
 - `<seed>.mixed.pdf`: the text PDF with each table replaced by a picture of it, the
@@ -145,6 +147,8 @@ def write_forms(seeds, forms: Path, bad: Path) -> list[Path]:
 
     written: list[Path] = []
     first_page: bytes | None = None
+    some = forms.parent / "ocr"  # forms written for some seeds only
+    some.mkdir(exist_ok=True)
     for seed in seeds:
         pdf_path = forms / f"{seed.ident}.pdf"
         pages = render_pages(pdf_path)
@@ -162,17 +166,17 @@ def write_forms(seeds, forms: Path, bad: Path) -> list[Path]:
             for img in small:
                 tall.paste(img, (0, y))
                 y += img.height
-            out = forms / f"{seed.ident}.scan.png"
+            out = some / f"{seed.ident}.scan.png"
             tall.save(out, format="PNG", optimize=True)
             written.append(out)
         if prefix in TIF_SEEDS:
-            out = forms / f"{seed.ident}.scan.tif"
+            out = some / f"{seed.ident}.scan.tif"
             frames = [img for img, _ in damaged]
             frames[0].save(out, format="TIFF", save_all=True, append_images=frames[1:], compression="jpeg",
                            quality=60, dpi=(DPI, DPI))
             written.append(out)
         if prefix in MIXED_SEEDS:
-            out = forms / f"{seed.ident}.mixed.pdf"
+            out = some / f"{seed.ident}.mixed.pdf"
             out.write_bytes(mixed_pdf(pdf_path, seed.ident))
             written.append(out)
     (bad / "cat.png").write_bytes(cat_png())

@@ -75,7 +75,7 @@ def test_pre2019_report_kept_as_text() -> None:
      ("000_eac659b3405373d8.docx", "docx"), ("000_eac659b3405373d8.gbk.html", "html"),
      ("000_eac659b3405373d8.doc", "doc"), ("000_eac659b3405373d8.wps", "doc"),
      ("000_eac659b3405373d8.xlsx", "sheet"), ("000_eac659b3405373d8.xls", "sheet"),
-     ("004_87e2bd2fd6f6bd54.scan.png", "image"), ("001_092bb9cf510e616c.scan.tif", "image"),
+     ("../ocr/004_87e2bd2fd6f6bd54.scan.png", "image"), ("../ocr/001_092bb9cf510e616c.scan.tif", "image"),
      ("000_eac659b3405373d8.scan.pdf", "pdf")],
 )
 def test_sniff_by_bytes_not_name(name: str, kind: str) -> None:

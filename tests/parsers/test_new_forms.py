@@ -1,6 +1,6 @@
-"""Accuracy of the new forms against the seeds' truth: Word .doc and WPS .wps (LibreOffice),
-Excel .xlsx/.xls (calamine), scans read by OCR (image-only PDF, long PNG, multi-page TIFF)
-and text PDFs whose tables are pictures (mixed).
+"""Accuracy of the OCR forms written for some seeds only (tests/fixtures/ocr: a long PNG,
+a multi-page TIFF, text PDFs whose tables are pictures) against the seeds' truth; the forms
+written for every seed (.doc, .wps, .xlsx, .xls, .scan.pdf) are in the accuracy gate.
 
 Each truth cell is counted right, null, or wrong. A null is acceptable only when the
 report flags it (the `complete` check lists it); a wrong figure never is. Targets: every
@@ -29,7 +29,11 @@ KEYS = {"active_disclosure": ("article", "item", "metric"), "applications": ("ro
 FORMS_EXPECTED = {"doc": ("doc", 1.0), "wps": ("doc", 1.0), "xlsx": ("sheet", 1.0), "xls": ("sheet", 1.0),
                   "scan.pdf": ("ocr", 0.98), "scan.png": ("ocr", 0.98), "scan.tif": ("ocr", 0.98),
                   "mixed.pdf": ("ocr", 0.98)}
-FILES = sorted(p for form in FORMS_EXPECTED for p in FORMS.glob(f"*.{form}"))
+OCR_SOME = REPO / "tests" / "fixtures" / "ocr"  # OCR forms written for some seeds only
+# The forms written for every seed (doc, wps, xlsx, xls, scan.pdf) are scored by the accuracy
+# gate (test_form_gate.py, baseline in form_gate_baseline.json); here the OCR forms written
+# for some seeds only, with the same counting and the OCR-specific checks.
+FILES = sorted(p for form in FORMS_EXPECTED for p in OCR_SOME.glob(f"*.{form}"))
 NEEDS_OFFICE = {"doc", "wps"}
 
 
@@ -78,7 +82,7 @@ def score(path: Path) -> tuple[int, int, int, list[str]]:
 
 def test_every_new_form_has_fixtures() -> None:
     for form in FORMS_EXPECTED:
-        assert list(FORMS.glob(f"*.{form}")), f"no fixture of form {form}"
+        assert list(FORMS.glob(f"*.{form}")) or list(OCR_SOME.glob(f"*.{form}")), f"no fixture of form {form}"
     assert len([p for p in FILES if form_of(p) == "scan.pdf"]) == 5
 
 
