@@ -83,7 +83,8 @@ def score(path: Path) -> tuple[int, int, int, list[str]]:
 def test_every_new_form_has_fixtures() -> None:
     for form in FORMS_EXPECTED:
         assert list(FORMS.glob(f"*.{form}")) or list(OCR_SOME.glob(f"*.{form}")), f"no fixture of form {form}"
-    assert len([p for p in FILES if form_of(p) == "scan.pdf"]) == 5
+    assert len(list(FORMS.glob("*.scan.pdf"))) == 5
+    assert {form_of(p) for p in FILES} == {"scan.png", "scan.tif", "mixed.pdf"}
 
 
 @pytest.mark.slow
