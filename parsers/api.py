@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from ..contract import REPORT_SCHEMA, ErrorResult, Report, validate_report
+from . import limits
 from .model import Document, ParseError
 
 
@@ -21,6 +22,7 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> Doc
     from . import detect
 
     kind = detect.sniff(data, source, content_type)
+    limits.check(kind, data, source)  # sizes before inflating (parsers/limits.py)
     extractor: ModuleType
     if kind == "html":
         from . import extract_html as extractor
@@ -56,7 +58,9 @@ def parse_bytes(
     """
     from . import report
 
+    limits.progress("reading the document")
     document = extract(data, source, content_type=content_type)
+    limits.progress("analysing the report")
     result = report.analyse(document, hints=meta or {})
     problems = validate_report(result)
     if problems:  # a bug of ours: say so rather than hand on a report the archive refuses

@@ -32,6 +32,8 @@ def extract(data: bytes, source: str) -> Document:
         word = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ParseError(source, f"corrupt Word .docx: {exc}") from exc
+    except MemoryError:
+        raise  # the memory limit, not damage: the parse pool names it
     except Exception as exc:  # python-docx raises assorted errors on damaged packages
         raise ParseError(source, f"corrupt Word .docx: {type(exc).__name__}: {exc}") from exc
     doc = Document(source=source, kind="docx")

@@ -16,7 +16,7 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from . import metadata, pdf_fonts
+from . import limits, metadata, pdf_fonts
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 from .pdf_page import Char, Rule, page_chars, page_rules
 from .pdf_tables import PageTable, find_tables, line_text, lines_of
@@ -58,7 +58,7 @@ def extract(data: bytes, source: str) -> Document:
         pages: list[list[tuple[str, object]]] = []
         any_text = False
         count = len(pdf)
-        for index in range(count):
+        for index in limits.pages(count, source):  # page count limit, progress
             page = pdf[index]
             try:
                 items, has_text = scan.read_page(pdf, page, index + 1, count)
