@@ -32,6 +32,12 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> Doc
         from . import extract_docx as extractor
     elif kind == "text":
         from . import extract_text as extractor
+    elif kind == "image":
+        from . import extract_image as extractor
+    elif kind == "doc":
+        from . import extract_doc as extractor
+    elif kind == "sheet":
+        from . import extract_sheet as extractor
     else:  # detect.sniff raises ParseError for what it cannot read; this is a guard
         raise ParseError(source, f"unsupported document kind {kind!r}")
     document: Document = extractor.extract(data, source)

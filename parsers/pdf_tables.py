@@ -229,8 +229,10 @@ def build_cells(table: PageTable, hs: list[Rule], vs: list[Rule], chars: list[Ch
         row = []
         for c in range(nc):
             reg = regions[r][c]
-            text = cell_text(texts.get(reg, []))
-            row.append(Cell(text, spanned=reg in seen))
+            members = texts.get(reg, [])
+            text = cell_text(members)
+            scores = [ch.conf for ch in members if ch.conf is not None]
+            row.append(Cell(text, spanned=reg in seen, confidence=min(scores) if scores else None))
             seen.add(reg)
         rows.append(row)
     table.rows = rows

@@ -138,6 +138,8 @@ def analyse(document: Document, hints: dict[str, Any] | None = None) -> Report:
                 flags.append(f"{c['name']} failed on {len(c['cells'])} cells")
     if result_tables.pre2019:
         flags.insert(0, "pre-2019 format")
+    if document.kind == "ocr":  # figures read from pixels: a human should compare them
+        flags.insert(0, "read by OCR: check the figures against the original")
     return {
         "schema": REPORT_SCHEMA,
         "source": source,

@@ -781,7 +781,19 @@ def main() -> None:
         writer.write_once(FORMS)
     for name, data in bad_inputs().items():
         (BAD / name).write_bytes(data)
+    extra_forms(to_simp)
     print(f"wrote {len(list(FORMS.iterdir()))} files to {FORMS} and {len(list(BAD.iterdir()))} to {BAD}")
+
+
+def extra_forms(to_simp) -> None:
+    """The forms other generators build from the ones above (Office, scans)."""
+    import forms_office
+    import forms_scan
+
+    seeds = [load_seed(p) for p in sorted(SEEDS.glob("*.txt"))]
+    forms_office.write_forms(seeds, FORMS, BAD, body_blocks,
+                             lambda seed: to_simp if seed.ident.startswith("002") else (lambda s: s))
+    forms_scan.write_forms(seeds, FORMS, BAD)
 
 
 if __name__ == "__main__":
