@@ -265,9 +265,10 @@ def _narrative(rng: random.Random, chars: int, agency_name: str, year: int) -> s
     return "".join(parts)
 
 
-# Characters of narrative per section in the five seeds as `nianbao parse` splits them
-# (tests/bench/test_helpers.py re-measures them): 一 总体情况 and 五 问题及改进 carry the
-# prose, 六 is mostly 无。, and 二–四 hold only their tables (their text is empty).
+# Characters of narrative per section in the five seeds as `nianbao parse` split them in
+# November 2026 (tests/bench/test_helpers.py re-measures them: same mean and spread):
+# 一 总体情况 and 五 问题及改进 carry the prose, 六 is mostly 无。, and 二–四 hold only
+# their tables (their text is empty).
 SEED_SECTION_CHARS: dict[int, tuple[int, ...]] = {
     1: (691, 1299, 1955, 1329, 640),
     5: (125, 475, 598, 363, 325),
