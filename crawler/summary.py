@@ -140,6 +140,16 @@ class Tally:
                report_url: str | None = None) -> None:
         self.get(source_id).fail(url, kind, reason, report_url)
 
+    def uncaptured(self, source_id: str | None, record: dict[str, Any], reason: str,
+                   report_url: str | None = None) -> None:
+        """A document counted as stored whose group commit failed: it failed (`store`)."""
+        t = self.get(source_id)
+        if record.get("change") == "new":
+            t.new -= 1
+        else:
+            t.changed -= 1
+        t.fail(record["url"], "store", reason, report_url)
+
     def close(self, finish_reason: str | None, dropped: Mapping[str, str] | None = None) -> None:
         for t in self.sources.values():
             t.close(finish_reason, dropped)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -124,6 +124,8 @@ class PortalSpider(scrapy.Spider):
         self.store_error: str | None = None  # why the capture store stopped taking writes
         self.journal_error: str | None = None  # why this run could not be added to the journal
         self.started: datetime | None = None  # set when the crawl starts (from_crawler)
+        # makes the captures stored so far durable (set by the CapturePipeline; group commit)
+        self.commit_captures: Callable[[], None] = lambda: None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -298,14 +300,12 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         for node in response.xpath(_LINK_XPATH):
-            if _in_chrome(node):
-                continue
             href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
             text = " ".join(node.xpath(".//text()").getall()).strip()
             url = attachment_url(href, response.url, text)
-            if url and url != response.url and self._allowed(src, url) and not self._too_long(
-                src, url, _listed(meta)
-            ) and not self._settled(src, url, _listed(meta)):
+            # the page furniture is looked for only around links to documents (ancestor queries cost)
+            if url and url != response.url and self._allowed(src, url) and not _in_chrome(node) \
+                    and not self._too_long(src, url, _listed(meta)) and not self._settled(src, url, _listed(meta)):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
                     listed_url=_listed(meta),
