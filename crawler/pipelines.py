@@ -85,7 +85,7 @@ class CapturePipeline:
 
     def commit(self) -> None:
         """Sync and announce the pending captures; a group that fails fails its documents."""
-        spider = self.crawler.spider
+        spider: Any = self.crawler.spider
         store = getattr(spider, "store", None)
         if store is None or not store.pending:
             return
@@ -99,7 +99,7 @@ class CapturePipeline:
         self.listed.clear()
 
     def _unusable(self, exc: StoreWriteError) -> None:
-        spider = self.crawler.spider
+        spider: Any = self.crawler.spider
         if exc.unusable and getattr(spider, "store_error", None) is None:
             spider.store_error = str(exc)
             logger.error("capture store cannot be written, stopping the crawl: %s", exc)
