@@ -56,8 +56,8 @@ class CrawlSummary:
         if self.store_error or self.journal_error:
             return False
         if self.worker is not None and self.worker.get("outcome") != "final":
-            # another worker writes the run up; this one is fine unless the run was left unfinished
-            return self.worker.get("outcome") != "open"
+            # another worker writes the run up; this one is fine if it saw the run to its end
+            return self.finish_reason == "finished"
         return bool(self.per_source) and all(_status(r) not in NEEDS_A_LOOK for r in self.per_source)
 
     @property
@@ -104,6 +104,9 @@ def worker_lines(worker: dict[str, Any], finish_reason: str | None) -> list[str]
     elif outcome == "open":
         out.append(f"run {run}: this worker stopped ({finish_reason}) with requests left in redis; "
                    "start `nianbao crawl --redis` again to finish the run")
+    elif finish_reason != "finished":
+        out.append(f"run {run}: this worker stopped ({finish_reason}); its requests went back to the "
+                   "queue and the other workers go on")
     else:
         out.append(f"run {run}: finished here; the last worker to leave writes the run up "
                    "(run `nianbao build` when every worker has finished)")

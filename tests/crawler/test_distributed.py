@@ -16,6 +16,8 @@ import sqlite3
 import subprocess
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,69 @@ def redis_url(tmp_path_factory):
     proc.wait(timeout=10)
 
 
+def start_portal(fx, host: str = "127.0.0.1") -> Any:
+    """conftest's fixture portals served on `host`, noting when each request arrives.
+
+    Until `srv.gate()` is first true (see shared_by) every request waits (30 s at most), so that
+    two workers surely share the crawl however slowly the second one starts on a loaded machine.
+    """
+    server_cls = fx.ThreadingHTTPServer
+
+    class Handler(fx._Handler):
+        def _arrive(self) -> None:
+            srv = self.server
+            with srv.lock:
+                srv.arrivals.append((time.monotonic(), self.path))
+            deadline = time.monotonic() + 30
+            while (gate := srv.gate) is not None and time.monotonic() < deadline:
+                if gate():
+                    srv.gate = None  # open for good: the workers are both in
+                    break
+                time.sleep(0.02)
+
+        def do_GET(self) -> None:
+            self._arrive()
+            super().do_GET()
+
+        def do_POST(self) -> None:
+            self._arrive()
+            super().do_POST()
+
+    srv = fx.PortalServer.__new__(fx.PortalServer)
+    server_cls.__init__(srv, (host, _free_port(host)), Handler)
+    srv.portal, srv.log, srv.faults = fx.Portal(srv.server_address[1]), [], {}
+    srv.lock, srv.stop, srv.delay, srv.no_validators = threading.Lock(), threading.Event(), 0.0, set()
+    srv.arrivals, srv.gate = [], None
+    fx.build_portals(srv.portal)
+    threading.Thread(target=srv.serve_forever, daemon=True, name=f"portal-{host}").start()
+    return srv
+
+
+def stop_portal(srv: Any) -> None:
+    srv.stop.set()
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.fixture(scope="module")
+def portal(fx):
+    srv = start_portal(fx)
+    yield srv
+    stop_portal(srv)
+
+
+@contextmanager
+def shared_by(srv: Any, redis_db: Any, workers: int = 2, delay: float = 0.0) -> Iterator[None]:
+    """The portal answers once `workers` workers have joined the run (redis says), each GET
+    after `delay`."""
+    srv.gate = lambda: redis_db.scard("nianbao:crawl:live") >= workers
+    srv.delay = delay
+    try:
+        yield
+    finally:
+        srv.gate, srv.delay = None, 0.0
+
+
 @pytest.fixture
 def redis_db(redis_url):
     """The test's redis database, empty at the start; a client for looking inside."""
@@ -86,8 +151,9 @@ def worker(fx, data: Path, sources: Path, redis_url: str, name: str, *extra: str
     nianbao = Path(fx.PYTHON).with_name("nianbao")
     cmd = [str(nianbao), "crawl", "--data", str(data), "--db", str(data / "archive.db"), "--sources",
            str(sources), "--redis", redis_url, "--worker", name, *extra]
-    for k, v in {**fx.FAST, "USER_AGENT": UA.format(name), "NIANBAO_REDIS_TIMEOUT": "3",
-                 "CONCURRENT_REQUESTS": "2", **(settings or {})}.items():
+    # DOWNLOAD_TIMEOUT: the gate of shared_by() holds the first requests until both workers are up
+    for k, v in {**fx.FAST, "DOWNLOAD_TIMEOUT": "40", "USER_AGENT": UA.format(name),
+                 "NIANBAO_REDIS_TIMEOUT": "3", "CONCURRENT_REQUESTS": "2", **(settings or {})}.items():
         cmd += ["-s", f"{k}={v}"]
     return subprocess.Popen(cmd, cwd=fx.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(fx.REPO)})
@@ -139,31 +205,29 @@ def health(db: sqlite3.Connection) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def single(server, tmp_path_factory, fx):
+def single(portal, tmp_path_factory, fx):
     """The single-process crawl (and build) of the fixture portals that a distributed one must equal."""
     tmp = tmp_path_factory.mktemp("single")
-    sources = fx.write_sources(tmp, server.port)
-    mark = server.mark()
+    sources = fx.write_sources(tmp, portal.port)
+    mark = portal.mark()
     assert fx.run_crawl(tmp / "data", "--sources", str(sources)).returncode == 0
-    log = server.requests_since(mark)
+    log = portal.requests_since(mark)
     db = build(fx, tmp / "data")
     return {"log": log, "archive": archive_content(db), "health": health(db)}
 
 
 # ----------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_two_workers_fetch_each_report_once_and_build_the_same_archive(server, tmp_path, fx, redis_db,
+def test_two_workers_fetch_each_report_once_and_build_the_same_archive(portal, tmp_path, fx, redis_db,
                                                                        redis_url, single):
+    server = portal
     sources = fx.write_sources(tmp_path, server.port)
     data = tmp_path / "shared"
-    server.delay = 0.1  # both workers get their share of a slow portal
-    try:
+    with shared_by(server, redis_db, delay=0.05):
         mark = server.mark()
         a = worker(fx, data, sources, redis_url, "a")
         b = worker(fx, data, sources, redis_url, "b")
         (rc_a, err_a), (rc_b, err_b) = finish(a), finish(b)
-    finally:
-        server.delay = 0
     log = server.requests_since(mark)
     assert (rc_a, rc_b) == (0, 0), err_a[-3000:] + err_b[-3000:]
     fetched = collections.Counter(e["path"] for e in log if e["path"] in documents(fx))
@@ -192,9 +256,10 @@ def test_two_workers_fetch_each_report_once_and_build_the_same_archive(server, t
     assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 1
 
     # a second distributed run is a re-crawl: every report asked for again, conditionally
-    mark = server.mark()
-    a, b = worker(fx, data, sources, redis_url, "a"), worker(fx, data, sources, redis_url, "b")
-    assert finish(a)[0] == 0 and finish(b)[0] == 0
+    with shared_by(server, redis_db):
+        mark = server.mark()
+        a, b = worker(fx, data, sources, redis_url, "a"), worker(fx, data, sources, redis_url, "b")
+        assert finish(a)[0] == 0 and finish(b)[0] == 0
     again = [e for e in server.requests_since(mark) if e["path"] in documents(fx)]
     assert sorted(e["path"] for e in again) == sorted(documents(fx))
     assert all(e["status"] == 304 for e in again), "known documents are not downloaded again"
@@ -203,11 +268,11 @@ def test_two_workers_fetch_each_report_once_and_build_the_same_archive(server, t
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_crawl_loses_nothing(server, tmp_path, fx, redis_db, redis_url, single):
+def test_a_worker_killed_mid_crawl_loses_nothing(portal, tmp_path, fx, redis_db, redis_url, single):
+    server = portal
     sources = fx.write_sources(tmp_path, server.port)
     data = tmp_path / "shared"
-    server.delay = 0.3
-    try:
+    with shared_by(server, redis_db, delay=0.3):
         mark = server.mark()
         a = worker(fx, data, sources, redis_url, "a")
         b = worker(fx, data, sources, redis_url, "b")
@@ -218,8 +283,6 @@ def test_a_worker_killed_mid_crawl_loses_nothing(server, tmp_path, fx, redis_db,
         a.send_signal(signal.SIGKILL)
         a.wait(timeout=30)
         rc_b, err_b = finish(b)
-    finally:
-        server.delay = 0
     assert rc_b == 0, err_b[-3000:]
     assert in_flight >= 2  # a token and its priority per request
     log = server.requests_since(mark)
@@ -249,31 +312,13 @@ def test_politeness_holds_across_workers(tmp_path, fx, redis_db, redis_url):
     """
     host = "127.0.0.2"
     try:
-        port = _free_port(host)
+        srv = start_portal(fx, host)
     except OSError as exc:
         pytest.skip(f"cannot listen on {host}: {exc}")
-
-    class Handler(fx._Handler):
-        def do_GET(self) -> None:
-            with self.server.lock:
-                self.server.arrivals.append((time.monotonic(), self.path))
-            super().do_GET()
-
-        def do_POST(self) -> None:
-            with self.server.lock:
-                self.server.arrivals.append((time.monotonic(), self.path))
-            super().do_POST()
-
-    srv = fx.PortalServer.__new__(fx.PortalServer)
-    fx.ThreadingHTTPServer.__init__(srv, (host, port), Handler)
-    srv.portal, srv.log, srv.faults = fx.Portal(port), [], {}
-    srv.lock, srv.stop, srv.delay, srv.no_validators = threading.Lock(), threading.Event(), 0.0, set()
-    srv.arrivals = []
-    fx.build_portals(srv.portal)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv.gate = lambda: redis_db.scard("nianbao:crawl:live") >= 2
     try:
         sources = tmp_path / "sources.yaml"
-        sources.write_text(fx.sources_yaml(port, ("fx-trs", "fx-hanweb")).replace("127.0.0.1", host),
+        sources.write_text(fx.sources_yaml(srv.port, ("fx-trs", "fx-hanweb")).replace("127.0.0.1", host),
                            encoding="utf-8")
         delay = 0.4
         polite = {"DOWNLOAD_DELAY": str(delay), "AUTOTHROTTLE_ENABLED": "False"}
@@ -282,9 +327,7 @@ def test_politeness_holds_across_workers(tmp_path, fx, redis_db, redis_url):
         b = worker(fx, data, sources, redis_url, "b", settings=polite)
         (rc_a, err_a), (rc_b, err_b) = finish(a), finish(b)
     finally:
-        srv.stop.set()
-        srv.shutdown()
-        srv.server_close()
+        stop_portal(srv)
     assert (rc_a, rc_b) == (0, 0), err_a[-3000:] + err_b[-3000:]
     share = by_worker(srv.log)
     assert set(share) == {"a", "b"}, share
