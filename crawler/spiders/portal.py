@@ -53,10 +53,14 @@ _CHROME = re.compile(r"(^|[\s_-])(top|nav|navbar|header|head|footer|foot|bottom|
 
 
 def _in_chrome(node: Any) -> bool:
-    for anc in node.xpath("ancestor::*[@class or @id]"):
-        if _CHROME.search(anc.attrib.get("class", "")) or _CHROME.search(anc.attrib.get("id", "")):
+    """True for a link (an lxml element) inside the page's header, footer, navigation or menus."""
+    for anc in node.iterancestors():
+        tag = anc.tag if isinstance(anc.tag, str) else ""
+        if tag in ("header", "footer", "nav"):
             return True
-    return bool(node.xpath("ancestor::header | ancestor::footer | ancestor::nav"))
+        if _CHROME.search(anc.get("class") or "") or _CHROME.search(anc.get("id") or ""):
+            return True
+    return False
 
 
 def _headers(h: Any) -> list[tuple[str, str]]:
@@ -346,9 +350,10 @@ class PortalSpider(scrapy.Spider):
                                 published=published)
         if not isinstance(response, TextResponse):
             return
-        for node in response.xpath(_LINK_XPATH):
-            href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
-            text = " ".join(node.xpath(".//text()").getall()).strip()
+        # lxml elements, not parsel selectors: a selector per link was a fair part of the page's cost
+        for node in response.selector.root.xpath(_LINK_XPATH):
+            href = node.get("href") or node.get("src") or node.get("data")
+            text = " ".join(node.itertext()).strip()
             url = attachment_url(href, response.url, text)
             # the page furniture is looked for only around links to documents (ancestor queries cost)
             listed = _listed(meta)
@@ -357,7 +362,7 @@ class PortalSpider(scrapy.Spider):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
                     listed_url=_listed(meta),
-                    title=text or node.attrib.get("title") or meta.get("title"),
+                    title=text or node.get("title") or meta.get("title"),
                     published=meta.get("published") or date_in_url(response.url),
                     found=meta.get("found"),
                 )
