@@ -40,6 +40,7 @@ import logging
 import re
 import socket
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -324,8 +325,8 @@ class Coordinator:
         pipe.set(self.key("alive", self.worker), "1", px=int(self.timeout * 1000))
         pipe.sadd(self.key("live"), self.worker)  # back, if it was taken for dead (a long stall)
         pipe.srem(self.key("dead"), self.worker)
-        if events:
-            pipe.rpush(self.key("events", self.worker), json.dumps(events, ensure_ascii=False))
+        if events:  # compressed: a national crawl sends millions of them, mostly URLs
+            pipe.rpush(self.key("events", self.worker), zlib.compress(json.dumps(events).encode("utf-8")))
         if done:
             pipe.hdel(self.key("processing", self.worker), *done, *(f"{t}:s" for t in done))
         pipe.execute()
@@ -385,7 +386,7 @@ class Coordinator:
         out = Finalized(started=reply[1].decode(), dead=sorted(w.decode() for w in reply[2]))
         rest = reply[3:]
         for name, chunks in zip(rest[0::2], rest[1::2], strict=True):
-            out.events[name.decode()] = [event for chunk in chunks for event in json.loads(chunk)]
+            out.events[name.decode()] = [e for chunk in chunks for e in json.loads(zlib.decompress(chunk))]
         return out
 
 

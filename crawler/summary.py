@@ -155,8 +155,11 @@ class Tally:
 
     def report_found(self, source_id: str | None, url: str, title: str | None, published: str | None) -> None:
         """A report link on a list page (or a document of one, fetched by another worker)."""
-        self.get(source_id).report_found(url, title, published)
-        self._log("found", source_id, url, title, published)
+        t = self.get(source_id)
+        known = url in t.reports
+        t.report_found(url, title, published)
+        if not known:  # the union of what workers found: once each is enough
+            self._log("found", source_id, url, title, published)
 
     def excluded(self, source_id: str | None, url: str) -> None:
         """A report link that robots.txt or the offsite rule keeps out: not counted as found."""
