@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench lint serve clean
+.PHONY: install demo test bench reliability lint serve clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP)
 ## make bench [QUICK=1]: benchmarks, ratios against references measured in the same run
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(QUICK),--quick,)
+
+## make reliability: the hostile-input and fault suite, then docs/reliability.md from its own figures
+reliability: $(STAMP)
+	NIANBAO_RELIABILITY_OUT=build/reliability.jsonl $(BIN)/python -m pytest tests/reliability $(PYTEST_ARGS)
+	$(BIN)/python tools/reliability_doc.py build/reliability.jsonl docs/reliability.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

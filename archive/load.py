@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate
+from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate, validate_report
 from . import agencies, copies, crosschecks, layout, schema, transaction, versions
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -200,6 +200,9 @@ def load_report(
     agency = who.canonical
     report_id = report_id_for(agency, year, url)
     cells = _cell_rows(report, report_id, name)
+    problems = validate_report(report)
+    if problems:
+        raise LoadError(name, "not a nianbao.report/1 report: " + "; ".join(problems[:5]))
     sections = []
     for s in report.get("sections") or []:
         if not isinstance(s, dict):

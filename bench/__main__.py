@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import b_archive, b_crawl, b_parse, machine, output
+from . import b_archive, b_crawl, b_ocr, b_parse, b_pool, machine, output
 from .harness import REPO, Context, Result, Unavailable
 
 BENCHMARKS: dict[str, tuple[str, list[str], Callable[[Context], Result]]] = {
@@ -28,6 +28,9 @@ BENCHMARKS: dict[str, tuple[str, list[str], Callable[[Context], Result]]] = {
     "crawl": ("Crawling a TRS portal on 127.0.0.1", b_crawl.EXPECTED, b_crawl.run),
     "build": ("Building the archive", b_archive.BUILD_EXPECTED, b_archive.run_build),
     "search": ("Search through Datasette", b_archive.SEARCH_EXPECTED, b_archive.run_search),
+    "pool": ("Building with a parse pool vs one process", b_pool.POOL_EXPECTED, b_pool.run_pool),
+    "linear": ("Hostile documents at sizes ×1, ×2, ×4", b_pool.LINEAR_EXPECTED, b_pool.run_linear),
+    "ocr": ("Reading scans (OCR) and legacy Word", b_ocr.EXPECTED, b_ocr.run),
 }
 
 

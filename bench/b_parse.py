@@ -50,7 +50,8 @@ def _truth_for(path: Path) -> dict[str, Any] | None:
 
 def _samples(ctx: Context, ext: str, n_synth: int) -> tuple[list[tuple[str, bytes, dict | None]], str]:
     """(source, bytes, truth) of the pages to parse, and where they came from."""
-    found = sorted(FORMS.glob(f"*.{ext}")) if FORMS.exists() else []
+    found = sorted(p for p in FORMS.glob(f"*.{ext}") if ".scan." not in p.name and ".mixed." not in p.name) \
+        if FORMS.exists() else []
     if ctx.quick:
         found = found[:5]
     if found:

@@ -80,4 +80,9 @@ def classify(failure: Any) -> tuple[str, str]:
                 break
     if kind is None and name == "DownloadCancelledError" and "max size" in message:
         kind = "too_big"
+    elif kind is None and name == "DownloadCancelledError" and message == name:
+        # Scrapy cancels a body without Content-Length once it passes DOWNLOAD_MAXSIZE,
+        # with no message (it only logs a warning)
+        return "too_big", f"{name}: the body passed the download size cap (DOWNLOAD_MAXSIZE) without a " \
+            "Content-Length"
     return kind or "other", f"{name}: {message}"

@@ -9,14 +9,14 @@ itself returns the document). This module turns such an href into the URL to fet
 from __future__ import annotations
 
 import re
-from datetime import date
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from ..dates import iso_date, valid
 
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
 _VIEWER = re.compile(r"(^|/)(viewer|pdfjs[^/]*|web/viewer|preview)\.html?$", re.I)
 _SERVLET = re.compile(r"(download|downfile|down\.|getfile|attach)", re.I)
 _SERVLET_PARAMS = ("filename", "file", "fileName", "filepath", "path", "url", "name")
-_DATE = re.compile(r"(20\d\d|19\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _URL_DATE = re.compile(r"(?:^|/)t?(20\d\d)(\d\d)(\d\d)_")
 _URL_DATE_DIRS = re.compile(r"/(20\d\d)/(\d{1,2})/(\d{1,2})/")
 
@@ -63,14 +63,7 @@ def attachment_url(href: str | None, base: str, text: str = "") -> str | None:
 
 def date_in(text: str | None) -> str | None:
     """The first date written in `text` (2024-01-20, 2024/1/20, 2024年1月20日) as ISO, or None."""
-    if not text:
-        return None
-    for m in _DATE.finditer(text):
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-        except ValueError:
-            continue
-    return None
+    return iso_date(text)
 
 
 def date_in_url(url: str) -> str | None:
@@ -79,8 +72,7 @@ def date_in_url(url: str) -> str | None:
     for pattern in (_URL_DATE, _URL_DATE_DIRS):
         m = pattern.search(path)
         if m:
-            try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-            except ValueError:
-                continue
+            found = valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if found:
+                return found
     return None

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DB = "data/archive.db"
 DATA_HELP = ("capture store directory (default: the archive's own folder, so --db DIR/archive.db "
@@ -28,30 +30,58 @@ def _eprint(*args: object) -> None:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    """Print one JSON object per file; an unreadable file gets an object with "error"."""
+    """Print one JSON object per file, in the order given; a file that failed gets an object
+    with "error". Files are parsed in worker processes, each within the time and memory limits."""
     from tqdm import tqdm
 
-    from nianbao import parsers
+    from nianbao import parse_pool, parsers
 
     failed = flagged = incomplete = 0
     show_bar = len(args.files) > 3 and sys.stderr.isatty()
-    for path in tqdm(args.files, desc="parse", unit="file", disable=not show_bar, leave=False):
+
+    def parse_one(path: str) -> Mapping[str, Any]:
         try:
-            result = parsers.parse_file(path)
+            return parser.parse_file(path)
         except parsers.ParseError as exc:
-            result = parsers.error_result(exc.source, exc.problem)
-            failed += 1
-        except Exception as exc:  # one broken document never stops the run
-            result = parsers.error_result(str(path), f"internal error: {type(exc).__name__}: {exc}")
-            failed += 1
-        else:
-            flagged += result.get("status") == "flagged"
-            incomplete += result.get("status") == "incomplete"
-        print(json.dumps(result, ensure_ascii=False, indent=2 if args.pretty else None), flush=True)
+            return parsers.error_result(exc.source, exc.problem)
+
+    with parse_pool.open_parser(_parse_settings(args)) as parser:
+        results = parse_pool.ordered(parse_one, args.files, parser.jobs)
+        for result in tqdm(results, total=len(args.files), desc="parse", unit="file", disable=not show_bar,
+                           leave=False):
+            if "error" in result:
+                failed += 1
+            else:
+                flagged += result.get("status") == "flagged"
+                incomplete += result.get("status") == "incomplete"
+            print(json.dumps(result, ensure_ascii=False, indent=2 if args.pretty else None), flush=True)
     n = len(args.files)
     _eprint(f"parsed {n} file(s): {n - failed} read ({flagged} flagged, {incomplete} incomplete), "
             f"{failed} failed")
     return 1 if failed else 0
+
+
+def _parse_settings(args: argparse.Namespace):  # -> parse_pool.Settings
+    """The parse limits: command-line options, else NIANBAO_TIME_LIMIT/_MEMORY_LIMIT/_JOBS, else defaults."""
+    from nianbao import parse_pool
+
+    try:
+        return parse_pool.Settings.from_env(seconds=args.time_limit, memory_mb=args.memory_limit,
+                                            jobs=args.jobs)
+    except ValueError as exc:
+        _eprint(f"error: {exc}")
+        raise SystemExit(2) from None
+
+
+def _limit_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("parsing limits (each document is parsed in a worker process)")
+    g.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="time one document may take (default 60, or $NIANBAO_TIME_LIMIT)")
+    g.add_argument("--memory-limit", type=int, metavar="MB",
+                   help="memory one document may take (default 1024, or $NIANBAO_MEMORY_LIMIT)")
+    g.add_argument("--jobs", type=int, metavar="N",
+                   help="worker processes (default: one per core, or $NIANBAO_JOBS; 0 parses in this "
+                   "process without limits, for debugging)")
 
 
 def _print_lines(*summaries: object) -> None:
@@ -91,14 +121,14 @@ def _build(args: argparse.Namespace) -> int:
                 return 2
         else:
             _eprint(f"build: loading the whole capture store {data_dir}/captures")
-            summary = pipeline.build_from_captures(args.db, data_dir)
+            summary = pipeline.build_from_captures(args.db, data_dir, parsing=_parse_settings(args))
             _print_lines(summary)
             failed += len(summary.failed)
     else:
         _eprint(f"build: loading the {len(args.files)} file(s) given; the capture store is not loaded "
                 "(`nianbao build` without files, or --captures, loads it)")
     if args.files:
-        summary = pipeline.build_from_files(args.db, args.files, url=args.url)
+        summary = pipeline.build_from_files(args.db, args.files, url=args.url, parsing=_parse_settings(args))
         _print_lines(summary)
         failed += len(summary.failed)
     if load_store and stored:
@@ -126,7 +156,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
                                        settings=settings, build=not args.no_build,
-                                       redis=args.redis, worker=args.worker)
+                                       parsing=_parse_settings(args), redis=args.redis, worker=args.worker)
     except (SourceError, CaptureError, DistributedError, ValueError, ArchiveBusy) as exc:
         _eprint(f"error: {exc}")
         return runs.EXIT_USAGE
@@ -217,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "JSON object per file (JSON Lines). Exit status 1 when some file failed.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--pretty", action="store_true", help="indent the JSON (no longer one per line)")
+    _limit_options(p)
     p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("crawl", help="crawl report columns and load the archive",
@@ -238,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--worker", metavar="NAME",
                    help="with --redis: this worker's name (default: the host name and a number)")
     _scrapy_set(p)
+    _limit_options(p)
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("build", help="load report files, or the capture store, into the archive",
@@ -251,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--captures", action="store_true",
                    help="also load the whole capture store when FILEs are given")
     p.add_argument("--url", help="the original URL of the one FILE given")
+    _limit_options(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("sources", help="check the source registry (and probe its columns)",

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypeVar, cast
 
 from typing_extensions import TypedDict
 
+from . import template
+from .template import COMPLETE
+
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
@@ -30,7 +33,6 @@ _T = TypeVar("_T")
 
 Status = Literal["ok", "flagged", "incomplete"]
 STATUSES: tuple[Status, ...] = ("ok", "flagged", "incomplete")
-COMPLETE = "complete"
 
 
 def report_status(checks: Iterable[Mapping[str, Any]]) -> Status:
@@ -115,3 +117,194 @@ def validate(kind: type[_T], value: object, where: str) -> _T:
             f"{'.'.join(str(part) for part in e['loc']) or 'record'}: {e['msg']}" for e in exc.errors()
         )
         raise RecordError(where, f"not a {kind.__name__} ({problems})") from None
+
+
+# --- the parsed report (nianbao.report/1, docs: REPORT_JSON.md) ---------------------------
+# What the parsers hand to the archive (and `nianbao parse` prints). Keys may be added;
+# these keep their meaning. `validate_report` is called where a report crosses a stage.
+
+REPORT_SCHEMA = "nianbao.report/1"
+Number = int | float
+
+
+class SectionOut(TypedDict):
+    number: int
+    heading: str
+    text: str
+
+
+class ActiveCell(TypedDict):
+    article: str
+    item: str
+    metric: str
+    value: Number | None
+    unit: NotRequired[str | None]
+    raw: NotRequired[str | None]
+    inferred: NotRequired[Number]
+    confidence: NotRequired[float]
+
+
+class ApplicationCell(TypedDict):
+    row: str
+    applicant: str
+    value: Number | None
+    raw: NotRequired[str | None]
+    inferred: NotRequired[Number]
+    confidence: NotRequired[float]
+
+
+class ReviewCell(TypedDict):
+    stage: str
+    outcome: str
+    value: Number | None
+    raw: NotRequired[str | None]
+    inferred: NotRequired[Number]
+    confidence: NotRequired[float]
+
+
+class CheckCell(TypedDict, total=False):
+    """The cell a check names: "table" plus the keys of that table's cells."""
+
+    table: str
+    article: str
+    item: str
+    metric: str
+    row: str
+    applicant: str
+    stage: str
+    outcome: str
+
+
+class Check(TypedDict):
+    name: str
+    ok: bool
+    cells: list[CheckCell]
+    # prose checks (parsers/prose.py) also say which statement they tested
+    about: NotRequired[list[CheckCell]]
+    sentence: NotRequired[str]
+    stated: NotRequired[Number]
+    printed: NotRequired[Number]
+
+
+class Report(TypedDict):
+    schema: str
+    source: str
+    title: str | None
+    agency: str | None
+    year: int | None
+    template: str | None
+    script: str
+    sections: list[SectionOut]
+    active_disclosure: list[ActiveCell]
+    applications: list[ApplicationCell]
+    reviews: list[ReviewCell]
+    checks: list[Check]
+    published: NotRequired[str | None]
+    kind: NotRequired[str]
+    status: NotRequired[Status]
+    flags: NotRequired[list[str]]
+    notes: NotRequired[list[str]]
+    text: NotRequired[str]
+
+
+class ErrorResult(TypedDict):
+    """What `nianbao parse` prints for a document that could not be parsed."""
+
+    schema: str
+    source: str
+    error: str
+
+
+_OPTIONAL_STR = (str, type(None))
+_CELL_VOCABULARY: dict[str, dict[str, tuple[str, ...]]] = {
+    "active_disclosure": {"article": tuple(template.ARTICLES.values())},
+    "applications": {"row": tuple(template.ROWS_BY_ID), "applicant": template.APPLICANTS},
+    "reviews": {"stage": template.STAGES, "outcome": template.OUTCOMES},
+}
+_METRICS_OF = {art: {m for lay in template.ACTIVE_LAYOUTS.values() for m in lay.metrics.get(art, ())}
+               for art in template.ARTICLES.values()}
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _cell_problems(table: str, i: int, cell: object) -> list[str]:
+    where = f"{table}[{i}]"
+    if not isinstance(cell, dict):
+        return [f"{where} is {type(cell).__name__}, not an object"]
+    out = []
+    for key, allowed in _CELL_VOCABULARY[table].items():
+        if cell.get(key) in (None, ""):
+            out.append(f"{where} has no {key}")
+        elif cell[key] not in allowed:
+            out.append(f"{where}: {key} {cell[key]!r} is not in the template")
+    if table == "active_disclosure":
+        art = cell.get("article")
+        if art in template.ALL_ITEMS and cell.get("item") not in template.ALL_ITEMS[art]:
+            out.append(f"{where}: item {cell.get('item')!r} is not an item of {art}")
+        if art in _METRICS_OF and cell.get("metric") not in _METRICS_OF[art]:
+            out.append(f"{where}: metric {cell.get('metric')!r} is not a column of {art}")
+    if "value" not in cell:
+        out.append(f"{where} has no value")
+    for key in ("value", "inferred", "confidence"):
+        v = cell.get(key)
+        if v is not None and not _is_number(v):
+            out.append(f"{where}: {key} {v!r} is not a number")
+    for key in ("raw", "unit"):
+        if not isinstance(cell.get(key), _OPTIONAL_STR):
+            out.append(f"{where}: {key} {cell.get(key)!r} is not a string")
+    return out
+
+
+def validate_report(obj: object) -> list[str]:
+    """The problems of a nianbao.report/1 object (empty when it is valid).
+
+    Checks what other stages rely on: the keys and their types, every cell addressed by
+    the template's vocabulary, numbers as JSON numbers, checks named as the template names
+    them and a status from `STATUSES`. Extra keys are allowed (the contract may grow).
+    """
+    if not isinstance(obj, dict):
+        return [f"report is {type(obj).__name__}, not an object"]
+    problems: list[str] = []
+    if obj.get("schema") != REPORT_SCHEMA:
+        problems.append(f"schema {obj.get('schema')!r} is not {REPORT_SCHEMA!r}")
+    if not isinstance(obj.get("source"), str):
+        problems.append("source is not a string")
+    for key in ("title", "agency", "template"):
+        if not isinstance(obj.get(key), _OPTIONAL_STR):
+            problems.append(f"{key} {obj.get(key)!r} is not a string or null")
+    year = obj.get("year")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
+        problems.append(f"year {year!r} is not an integer or null")
+    if obj.get("template") is not None and obj.get("template") not in template.TEMPLATES:
+        problems.append(f"template {obj.get('template')!r} is not one of {', '.join(template.TEMPLATES)}")
+    if obj.get("script") not in ("simplified", "traditional"):
+        problems.append(f"script {obj.get('script')!r} is not simplified or traditional")
+    if "status" in obj and obj["status"] not in STATUSES:
+        problems.append(f"status {obj['status']!r} is not one of {', '.join(STATUSES)}")
+    for key in ("sections", "active_disclosure", "applications", "reviews", "checks"):
+        if not isinstance(obj.get(key), list):
+            problems.append(f"{key} is not a list")
+    for key in ("flags", "notes"):
+        if key in obj and not (isinstance(obj[key], list) and all(isinstance(x, str) for x in obj[key])):
+            problems.append(f"{key} is not a list of strings")
+    for key in ("published", "kind", "text"):
+        if not isinstance(obj.get(key), _OPTIONAL_STR):
+            problems.append(f"{key} {obj.get(key)!r} is not a string")
+    if problems:
+        return problems
+    for i, s in enumerate(obj["sections"]):
+        if not (isinstance(s, dict) and isinstance(s.get("number"), int)
+                and isinstance(s.get("heading"), str) and isinstance(s.get("text"), str | None)):
+            problems.append(f"sections[{i}] is not {{number, heading, text}}")
+    for table in _CELL_VOCABULARY:
+        for i, cell in enumerate(obj[table]):
+            problems.extend(_cell_problems(table, i, cell))
+    for i, c in enumerate(obj["checks"]):
+        if not isinstance(c, dict) or c.get("name") not in template.REPORT_CHECK_NAMES:
+            problems.append(f"checks[{i}] is not a check of the template "
+                            f"({', '.join(template.REPORT_CHECK_NAMES)})")
+        elif not isinstance(c.get("ok"), bool) or not isinstance(c.get("cells"), list):
+            problems.append(f"checks[{i}] ({c['name']}): ok is not true/false or cells not a list")
+    return problems

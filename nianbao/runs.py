@@ -63,6 +63,7 @@ def crawl_and_build(
     urls: Iterable[str] = (),
     settings: Mapping[str, Any] | None = None,
     build: bool = True,
+    parsing: Any = None,  # parse_pool.Settings: time/memory limits and workers of the build step
     redis: str | None = None,
     worker: str | None = None,
 ) -> CrawlOutcome:
@@ -93,7 +94,7 @@ def crawl_and_build(
         return out
     # One transaction: readers of a served archive see it before or after this build.
     with transaction.build_transaction(db_path):
-        summary = pipeline.build_from_captures(db_path, data_dir)
+        summary = pipeline.build_from_captures(db_path, data_dir, parsing=parsing)
         db = load.open_archive(db_path)
         this = crawl.run["run_id"] if crawl.run else None
         # the runs of earlier --no-build crawls

@@ -1,6 +1,7 @@
 """bytes -> report: extraction, script normalisation, sections, tables, checks. No I/O, no DB."""
 
-from .api import SCHEMA, error_result, extract, parse_bytes, parse_file
+from ..contract import REPORT_SCHEMA as SCHEMA
+from .api import error_result, extract, parse_bytes, parse_file
 from .model import Cell, Document, Paragraph, ParseError, Table
 
 __all__ = [

@@ -9,11 +9,12 @@ beyond `parse_file` reading the one file it is given.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from ..contract import REPORT_SCHEMA, ErrorResult, Report, validate_report
+from . import limits
 from .model import Document, ParseError
-
-SCHEMA = "nianbao.report/1"
 
 
 def extract(data: bytes, source: str, *, content_type: str | None = None) -> Document:
@@ -21,6 +22,8 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> Doc
     from . import detect
 
     kind = detect.sniff(data, source, content_type)
+    limits.check(kind, data, source)  # sizes before inflating (parsers/limits.py)
+    extractor: ModuleType
     if kind == "html":
         from . import extract_html as extractor
     elif kind == "pdf":
@@ -29,9 +32,16 @@ def extract(data: bytes, source: str, *, content_type: str | None = None) -> Doc
         from . import extract_docx as extractor
     elif kind == "text":
         from . import extract_text as extractor
+    elif kind == "image":
+        from . import extract_image as extractor
+    elif kind == "doc":
+        from . import extract_doc as extractor
+    elif kind == "sheet":
+        from . import extract_sheet as extractor
     else:  # detect.sniff raises ParseError for what it cannot read; this is a guard
         raise ParseError(source, f"unsupported document kind {kind!r}")
-    return extractor.extract(data, source)
+    document: Document = extractor.extract(data, source)
+    return document
 
 
 def parse_bytes(
@@ -40,7 +50,7 @@ def parse_bytes(
     *,
     content_type: str | None = None,
     meta: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Report:
     """Parse one document. Raises `ParseError` naming `source` when it cannot be read.
 
     `meta` carries hints from whoever fetched the document (the list page's title and
@@ -48,11 +58,17 @@ def parse_bytes(
     """
     from . import report
 
+    limits.progress("reading the document")
     document = extract(data, source, content_type=content_type)
-    return report.analyse(document, hints=meta or {})
+    limits.progress("analysing the report")
+    result = report.analyse(document, hints=meta or {})
+    problems = validate_report(result)
+    if problems:  # a bug of ours: say so rather than hand on a report the archive refuses
+        raise ParseError(source, "internal error: invalid report: " + "; ".join(problems[:5]))
+    return result
 
 
-def parse_file(path: str | Path) -> dict[str, Any]:
+def parse_file(path: str | Path) -> Report:
     """Parse a file on disk; the path is the `source` of the result."""
     p = Path(path)
     try:
@@ -62,6 +78,6 @@ def parse_file(path: str | Path) -> dict[str, Any]:
     return parse_bytes(data, str(path))
 
 
-def error_result(source: str, problem: str) -> dict[str, Any]:
+def error_result(source: str, problem: str) -> ErrorResult:
     """The object `nianbao parse` prints for a document that failed."""
-    return {"schema": SCHEMA, "source": source, "error": f"{source}: {problem}"}
+    return {"schema": REPORT_SCHEMA, "source": source, "error": f"{source}: {problem}"}

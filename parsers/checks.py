@@ -1,8 +1,9 @@
-"""The report's own arithmetic (the 勾稽关系), shared by the checks and gap placement.
+"""The report's own arithmetic (the 勾稽关系), shared by the checks and the readers.
 
-Each rule is an equation sum(lhs) == sum(rhs) over cells. A cell is addressed as
-(table, row_or_stage, column_index). Equations with unknown (null) cells cannot be
-evaluated and neither pass nor fail; `complete` is the check that counts those cells.
+The equations are the template's `RULES` (nianbao.template) instantiated for one report:
+each is sum(lhs) == sum(rhs) over cells addressed as (table, row_or_stage, column index).
+Equations with unknown (null) cells cannot be evaluated and neither pass nor fail;
+`complete` is the check that counts those cells.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from .template import APPLICANTS, STAGES, outcome_rows
+from ..contract import Check, CheckCell
+from ..template import COMPLETE, OUTCOME_ROWS, RULES, STAGES, ApplicationLayout, Grid, Rule
 
 CellKey = tuple[str, str, int]  # ("applications", row, col) / ("reviews", stage, col)
 Getter = Callable[[CellKey], Decimal | None]
@@ -25,7 +26,7 @@ class Equation:
     name: str
     lhs: tuple[CellKey, ...]
     rhs: tuple[CellKey, ...]
-    report: tuple[tuple[str, str], ...]
+    report: CheckCell
 
     @property
     def cells(self) -> tuple[CellKey, ...]:
@@ -33,58 +34,71 @@ class Equation:
 
     def evaluate(self, get: Getter) -> bool | None:
         """True/False when every cell is known, else None."""
-        vals = [get(c) for c in self.cells]
-        if any(v is None for v in vals):
+        left = _sum(get(c) for c in self.lhs)
+        right = _sum(get(c) for c in self.rhs)
+        if left is None or right is None:
             return None
-        left = sum((get(c) for c in self.lhs), Decimal(0))
-        right = sum((get(c) for c in self.rhs), Decimal(0))
         return left == right
 
 
-def application_equations(rows: Iterable[str], split_other: bool) -> list[Equation]:
-    """row_total per row, balance and outcome_total per applicant column."""
-    rows = list(rows)
+def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = Decimal(0)
+    for v in values:
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _named(grid: Grid, row: str, column: str) -> CheckCell:
+    cell: dict[str, str] = {"table": grid.name, grid.row_key: row, grid.column_key: column}
+    return cell  # type: ignore[return-value]  # the keys are the grid's, a CheckCell's
+
+
+def _instances(rule: Rule, rows: tuple[str, ...], outcome_rows: tuple[str, ...]) -> list[Equation]:
+    grid = rule.grid
+    col = grid.columns.index
+
+    def row_names(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(r for n in names for r in (outcome_rows if n == OUTCOME_ROWS else (n,)))
+
     out: list[Equation] = []
-    a = "applications"
-    for r in rows:
-        out.append(Equation("row_total", ((a, r, 6),), tuple((a, r, c) for c in range(6)),
-                            (("table", a), ("row", r), ("applicant", "总计"))))
-    present = set(rows)
-    if {"1", "2", "3.7", "4"} <= present:
-        for c in range(7):
-            out.append(Equation("balance", ((a, "1", c), (a, "2", c)),
-                                ((a, "3.7", c), (a, "4", c)),
-                                (("table", a), ("row", "3.7"), ("applicant", APPLICANTS[c]))))
-    parts = [r for r in outcome_rows(split_other) if r in present]
-    if "3.7" in present and parts:
-        for c in range(7):
-            out.append(Equation("outcome_total", ((a, "3.7", c),),
-                                tuple((a, r, c) for r in parts),
-                                (("table", a), ("row", "3.7"), ("applicant", APPLICANTS[c]))))
+    if rule.along == "row":
+        for r in rows:
+            out.append(Equation(
+                rule.name, tuple((grid.name, r, col(c)) for c in rule.lhs),
+                tuple((grid.name, r, col(c)) for c in rule.rhs),
+                _named(grid, r, rule.report or rule.lhs[0])))
+        return out
+    lhs, rhs = row_names(rule.lhs), row_names(rule.rhs)
+    if not set(lhs + rhs) <= set(rows) or not rhs:
+        return out
+    for i, c in enumerate(grid.columns):
+        out.append(Equation(rule.name, tuple((grid.name, r, i) for r in lhs),
+                            tuple((grid.name, r, i) for r in rhs),
+                            _named(grid, rule.report or lhs[0], c)))
     return out
 
 
-def review_equations() -> list[Equation]:
-    """review_total per stage."""
-    r = "reviews"
-    return [Equation("review_total", ((r, s, 4),), tuple((r, s, c) for c in range(4)),
-                     (("table", r), ("stage", s), ("outcome", "总计")))
-            for s in STAGES]
-
-
-CHECK_NAMES = ("row_total", "balance", "outcome_total", "review_total", "complete")
+def equations(layout: ApplicationLayout) -> list[Equation]:
+    """Every equation of the template for a report whose section 三 has `layout`."""
+    out: list[Equation] = []
+    for rule in RULES:
+        rows = layout.rows if rule.grid.name == "applications" else STAGES
+        out.extend(_instances(rule, rows, layout.outcome_rows))
+    return out
 
 
 def run_checks(equations: list[Equation], get: Getter,
-               expected_null: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The contract's checks: each {"name", "ok", "cells"}; `complete` from null cells."""
-    results: list[dict[str, Any]] = []
-    for name in CHECK_NAMES[:-1]:
+               expected_null: list[CheckCell]) -> list[Check]:
+    """The contract's checks: each {"name", "ok", "cells"}, in the template's order;
+    `complete` from the cells without a value."""
+    results: list[Check] = []
+    for name in dict.fromkeys(rule.name for rule in RULES):
         eqs = [e for e in equations if e.name == name]
         if not eqs:
             continue
-        bad = [dict(e.report) for e in eqs if e.evaluate(get) is False]
+        bad = [e.report for e in eqs if e.evaluate(get) is False]
         results.append({"name": name, "ok": not bad, "cells": bad})
-    results.append({"name": "complete", "ok": not expected_null, "cells": expected_null})
+    results.append({"name": COMPLETE, "ok": not expected_null, "cells": expected_null})
     return results
-

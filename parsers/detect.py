@@ -3,17 +3,19 @@
 Portals serve PDFs as `text/html`, report pages as `.shtml` or `.jsp`, and attachments
 from download servlets with no useful name, so neither the URL nor the Content-Type can
 be trusted: magic numbers and content decide, the name only breaks ties. Anything that
-cannot be read (empty, junk, legacy Office, OFD) is refused here with a `ParseError`
-that says what it is and what to do, so that no extractor is ever handed garbage.
+cannot be read (empty, junk, PowerPoint, OFD, encrypted Office files) is refused here
+with a `ParseError` that says what it is and what to do, so that no extractor is ever
+handed garbage. Legacy Office files are told apart by the streams of their OLE2
+container (olefile), not by a name a download servlet may have invented.
 """
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import zipfile
 
+from .decoding import SAMPLE, plain_text
 from .model import ParseError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -27,11 +29,17 @@ IMAGE_MAGICS = {
     b"GIF89a": "GIF image",
     b"II*\x00": "TIFF image",
     b"MM\x00*": "TIFF image",
+    b"BM": "BMP image",
 }
+OFD_UNSUPPORTED = (
+    "OFD document (GB/T 33190): no well-kept OFD reader exists for Python yet, so it is not "
+    "parsed; the capture is kept. Parse the portal's PDF version, or convert it to PDF")
 
 
 def sniff(data: bytes, source: str, content_type: str | None = None) -> str:
-    """Return "html", "pdf", "docx" or "text"; raise `ParseError` for what cannot be parsed."""
+    """Return "html", "pdf", "docx", "text", "image" (read by OCR), "doc" (legacy Word or
+    WPS, converted by LibreOffice) or "sheet" (Excel/WPS spreadsheet); raise `ParseError`
+    for what cannot be parsed."""
     if not data or not data.strip():
         raise ParseError(source, "empty file: no content to parse")
     head = data[:1024]
@@ -40,15 +48,17 @@ def sniff(data: bytes, source: str, content_type: str | None = None) -> str:
     if data.startswith(b"PK\x03\x04"):
         return _sniff_zip(data, source)
     if data.startswith(OLE2_MAGIC):
-        raise ParseError(source, _ole2_problem(data, source))
+        return _sniff_ole2(data, source)
     if data.lstrip().startswith(b"{\\rtf"):
         raise ParseError(source, "RTF document is not supported: convert to .docx or PDF")
-    for magic, name in IMAGE_MAGICS.items():
-        if data.startswith(magic):
-            raise ParseError(source, f"{name}, not a text document: OCR is needed")
-    text = _as_text(data)
-    if text is None:
+    if data[:4] in (b"RIFF",) and data[8:12] == b"WEBP":
+        return "image"
+    if any(data.startswith(magic) for magic in IMAGE_MAGICS) and _image_header_ok(data):
+        return "image"
+    decoded = plain_text(data[:SAMPLE], partial=len(data) > SAMPLE)
+    if decoded is None:
         raise ParseError(source, "binary data of an unrecognised format, not a document")
+    text = decoded[0]
     if HTML_TAG.search(data[:65536]):
         return "html"
     if content_type and "html" in content_type.lower() and "<" in text[:2000]:
@@ -56,6 +66,13 @@ def sniff(data: bytes, source: str, content_type: str | None = None) -> str:
     if HTML_NAME.search(source) and re.search(r"<[a-zA-Z]", text[:2000]):
         return "html"
     return "text"
+
+
+def _image_header_ok(data: bytes) -> bool:
+    """"BM" starts many things; a BMP also has a known DIB header size at byte 14."""
+    if not data.startswith(b"BM"):
+        return True
+    return len(data) > 26 and data[14] in (12, 40, 56, 108, 124)
 
 
 def _sniff_zip(data: bytes, source: str) -> str:
@@ -67,46 +84,55 @@ def _sniff_zip(data: bytes, source: str) -> str:
     if "word/document.xml" in names:
         return "docx"
     if "OFD.xml" in names or any(n.startswith("Doc_0/") for n in names):
-        raise ParseError(source, "OFD document is not supported: convert to PDF")
+        raise ParseError(source, OFD_UNSUPPORTED)
     if any(n.startswith("xl/") for n in names):
-        raise ParseError(source, "Excel .xlsx spreadsheet is not supported: convert to PDF")
+        return "sheet"
     if any(n.startswith("ppt/") for n in names):
         raise ParseError(source, "PowerPoint .pptx is not supported: convert to PDF")
-    if "mimetype" in names:
+    if "mimetype" in names and "content.xml" in names:
+        kind = zipfile.ZipFile(io.BytesIO(data)).read("mimetype")[:100]
+        if b"spreadsheet" in kind:
+            return "sheet"
         raise ParseError(source, "OpenDocument file is not supported: convert to .docx or PDF")
     raise ParseError(source, "zip archive that is not a Word .docx document")
 
 
-def _ole2_problem(data: bytes, source: str) -> str:
-    """Legacy Office files share one container; its stream names tell which program made it."""
-    low = source.lower().split("?")[0]
-    body = data[:200000]
-    if low.endswith(".wps") or "WpsCustomData".encode("utf-16-le") in body:
-        return "WPS document (.wps) is not supported: convert to .docx or PDF"
-    if "WordDocument".encode("utf-16-le") in body or low.endswith(".doc"):
-        return "legacy Word .doc is not supported: convert to .docx or PDF"
-    if "Workbook".encode("utf-16-le") in body or low.endswith(".xls"):
-        return "legacy Excel .xls is not supported: convert to PDF"
-    if "PowerPoint".encode("utf-16-le") in body or low.endswith(".ppt"):
-        return "legacy PowerPoint .ppt is not supported: convert to PDF"
-    return "legacy Office (OLE2) document is not supported: convert to .docx or PDF"
+def _sniff_ole2(data: bytes, source: str) -> str:
+    """Legacy Office files share one container; its streams tell which program made it."""
+    streams = ole2_streams(data)
+    if streams is None:
+        raise ParseError(source, "corrupt legacy Office (OLE2) file: its directory cannot be read")
+    if "encryptedpackage" in streams or "encryptioninfo" in streams:
+        raise ParseError(source, "password-protected Office document: it cannot be read without "
+                                 "the password")
+    if "worddocument" in streams:
+        return "doc"  # Word 97-2003 and WPS Writer (.wps files of WPS Office are Word-like)
+    if "workbook" in streams or "book" in streams:
+        return "sheet"  # Excel 97-2003 and WPS Spreadsheets (.et)
+    if "contents" in streams and ("matost" in streams or source.lower().split("?")[0].endswith(".wps")):
+        return "doc"  # Microsoft Works word processor .wps
+    if "powerpoint document" in streams:
+        raise ParseError(source, "legacy PowerPoint .ppt is not supported: convert to PDF")
+    return _unknown_ole2(streams, source)
 
 
-def _as_text(data: bytes) -> str | None:
-    """Decode as text if the bytes plausibly are text (few control characters), else None."""
-    sample = data[:65536]
-    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
+def _unknown_ole2(streams: set[str], source: str) -> str:
+    names = ", ".join(sorted(streams)[:8]) or "none"
+    raise ParseError(source, f"legacy Office (OLE2) file of an unknown kind (streams: {names}): "
+                             "convert to .docx or PDF")
+
+
+def ole2_streams(data: bytes) -> set[str] | None:
+    """Lower-cased names of all streams and storages in an OLE2 file, None if unreadable."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(data)
+    except (OSError, ValueError, IndexError, TypeError):
         return None
-    for enc in ("utf-8-sig", "utf-16", "gb18030"):
-        if enc == "utf-16" and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue
-        try:
-            # incremental: a multi-byte character cut at the sample's end is not an error
-            text = codecs.getincrementaldecoder(enc)().decode(sample, final=len(data) <= len(sample))
-        except UnicodeDecodeError:
-            continue
-        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b")
-        odd = sum(1 for ch in text if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
-        if text and (controls + odd) / len(text) < 0.02:
-            return text
-    return None
+    try:
+        return {part.lower() for entry in ole.listdir(streams=True, storages=True) for part in entry}
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+    finally:
+        ole.close()

@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 
+from . import metadata
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -31,12 +32,14 @@ def extract(data: bytes, source: str) -> Document:
         word = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ParseError(source, f"corrupt Word .docx: {exc}") from exc
+    except MemoryError:
+        raise  # the memory limit, not damage: the parse pool names it
     except Exception as exc:  # python-docx raises assorted errors on damaged packages
         raise ParseError(source, f"corrupt Word .docx: {type(exc).__name__}: {exc}") from exc
     doc = Document(source=source, kind="docx")
     title = (word.core_properties.title or "").strip()
-    if title and not MEANINGLESS_TITLE.match(title):
-        doc.meta["title"] = title
+    if title and not MEANINGLESS_TITLE.match(title) and metadata.names_agency(title):
+        doc.meta["title"] = title  # one naming no agency leaves the choice to the text
     doc.blocks = body_blocks(word.element.body)
     if not doc.blocks:
         raise ParseError(source, "Word document has no text")

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 
-import lxml.html
 from lxml import etree
 
 from . import chrome
+from .html_dom import own_cells, parse_html
 from .html_meta import page_meta
-from .html_tables import BLOCK_TAGS, is_info_table, is_layout, nearest_table, read_table, text_len
+from .html_tables import BLOCK_TAGS, is_info_table, is_layout, read_table, text_len
 from .html_text import clean_paragraph, decode, strip_xml_decl
 from .model import Block, Document, Paragraph, ParseError, Table
 
@@ -45,19 +45,21 @@ def extract(data: bytes, source: str) -> Document:
     """Parse an HTML page into blocks (paragraphs and tables) plus its metadata."""
     text, encoding, notes = decode(data)
     try:
-        root = lxml.html.document_fromstring(strip_xml_decl(text))
+        root, dom_notes = parse_html(strip_xml_decl(text))
     except (etree.ParserError, ValueError) as exc:
         raise ParseError(source, f"unreadable HTML: {exc}") from exc
-    doc = Document(source=source, kind="html", notes=list(notes))
+    doc = Document(source=source, kind="html", notes=[*notes, *dom_notes])
     if encoding not in ("utf-8", "ascii"):
         doc.notes.append(f"decoded as {encoding}")
+    for el in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        drop(el)  # their tails stay: the one-pass walkers below never see comments
     doc.meta = page_meta(root)
     body = root.find("body")
     if body is None:
         body = root
     remove_furniture(body)
     node = content_node(body)
-    blocks = walk_blocks(node)
+    blocks = walk_blocks(node, doc.notes)
     if not blocks:  # nothing left after furniture removal: let trafilatura find the text
         blocks = trafilatura_blocks(text) or blocks
         doc.notes.append("content located by trafilatura")
@@ -70,15 +72,22 @@ def extract(data: bytes, source: str) -> Document:
 # --------------------------------------------------------------------------- content node
 
 
+_FURNITURE_CANDIDATES = etree.XPath(
+    ".//*[@class or @id or @style or @hidden] | "
+    + " | ".join(f".//{t}" for t in (*DROP_TAGS, *CHROME_TAGS)))
+
+
 def remove_furniture(body: etree._Element) -> None:
-    """Drop scripts, navigation, hidden elements and containers named like furniture."""
+    """Drop scripts, navigation, hidden elements and containers named like furniture.
+
+    Candidates are found by one XPath (elements with a class, id, style or hidden
+    attribute, and furniture tags); only those named like furniture are measured.
+    """
     for el in list(body.iter(etree.Comment, etree.ProcessingInstruction)):
         drop(el)
     doomed = []
     total = text_len(body)
-    for el in body.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in _FURNITURE_CANDIDATES(body):
         tag = el.tag.lower()
         attrs = f"{el.get('class', '')} {el.get('id', '')}"
         style = (el.get("style") or "").replace(" ", "").lower()
@@ -119,35 +128,61 @@ def drop(el: etree._Element) -> None:
     parent.remove(el)
 
 
+_HINTED = etree.XPath(".//*[@class or @id]")
+MAX_DESCENT = 24  # levels with several children to look into; deeper is not a page layout
+
+
 def content_node(body: etree._Element) -> etree._Element:
     """The element holding the report: a known content container if it carries most of
-    the text, else descend from <body> into the child that holds >= 70% of the text."""
+    the text, else descend from <body> into the child that holds >= 70% of the text.
+
+    The hinted elements are found by one XPath; the descent costs nothing through
+    single-child wrappers and stops after `MAX_DESCENT` real choices, so a page nested
+    thousands of levels deep costs one pass, not one per level.
+    """
     total = text_len(body) or 1
+    words = set(CONTENT_HINTS)
+    hinted = [el for el in _HINTED(body)
+              if words.intersection(f"{el.get('class', '')} {el.get('id', '')}".split())]
     for hint in CONTENT_HINTS:
-        for el in body.iter():
-            if not isinstance(el.tag, str):
-                continue
+        for el in hinted:
             classes = f"{el.get('class', '')} {el.get('id', '')}".split()
             if hint in classes and text_len(el) >= 0.5 * total:
                 return el
     node = body
-    while True:
-        here = text_len(node) or 1
+    choices = 0
+    here = total
+    while choices < MAX_DESCENT:
         kids = [k for k in node if isinstance(k.tag, str)]
         if not kids:
             return node
-        best = max(kids, key=text_len)
-        if text_len(best) >= 0.7 * here and best.tag.lower() not in ("table", "p", "tbody", "tr"):
-            node = best
+        if len(kids) == 1:
+            kid = kids[0]
+            own = len("".join((node.text or "").split())) + len("".join((kid.tail or "").split()))
+            for k in node:
+                if not isinstance(k.tag, str):
+                    own += len("".join((k.tail or "").split()))
+            kid_size = here - own
+        else:
+            choices += 1
+            sized = [(text_len(k), k) for k in kids]
+            kid_size, kid = max(sized, key=lambda t: t[0])
+        if kid_size >= 0.7 * (here or 1) and kid.tag.lower() not in ("table", "p", "tbody", "tr"):
+            node, here = kid, kid_size
         else:
             return node
+    return node
 
 
 # --------------------------------------------------------------------------- blocks
 
 
-def walk_blocks(node: etree._Element) -> list[Block]:
-    """Paragraphs and tables of a content node in document order."""
+def walk_blocks(node: etree._Element, notes: list[str] | None = None) -> list[Block]:
+    """Paragraphs and tables of a content node in document order.
+
+    Iterative (an explicit stack of actions), so that a page nested thousands of levels
+    deep never meets Python's recursion limit.
+    """
     blocks: list[Block] = []
     buf: list[str] = []
 
@@ -157,48 +192,53 @@ def walk_blocks(node: etree._Element) -> list[Block]:
         if text:
             blocks.append(Paragraph(text))
 
-    def visit(el: etree._Element) -> None:
+    FLUSH, TEXT, VISIT, CHILDREN = 0, 1, 2, 3
+    todo: list[tuple[int, object]] = [(CHILDREN, node)]
+
+    def children(el: etree._Element) -> list[tuple[int, object]]:
+        out: list[tuple[int, object]] = [(TEXT, el.text or "")]
+        for child in el:
+            out.append((VISIT, child) if isinstance(child.tag, str) else (TEXT, child.tail or ""))
+        return out
+
+    while todo:
+        action, arg = todo.pop()
+        if action == FLUSH:
+            flush()
+            continue
+        if action == TEXT:
+            buf.append(str(arg))
+            continue
+        el: etree._Element = arg
+        if action == CHILDREN:
+            todo.extend(reversed(children(el)))
+            continue
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        steps: list[tuple[int, object]]
         if tag == "table":
             flush()
+            steps = []
             if is_layout(el):  # a table that lays out the page: read its cells as blocks
-                for child in el.iter("td", "th"):
-                    if child.getparent() is not None and nearest_table(child) is el:
-                        visit_children(child)
-                        flush()
+                for cell in own_cells(el):
+                    steps += [(CHILDREN, cell), (FLUSH, None)]
             elif is_info_table(el):
                 pass  # the 信息公开 metadata table (索引号, 发布机构 ...): kept in meta, not a block
             else:
-                for caption in el.iter("caption"):
-                    if nearest_table(caption) is el:
-                        buf.append(caption.text_content())
-                        flush()
-                table = read_table(el)
+                for caption in el.xpath("./caption"):
+                    buf.append(caption.text_content())
+                    flush()
+                table = read_table(el, notes)
                 if table.rows:
                     blocks.append(table)
-            buf.append(el.tail or "")
-            return
-        if tag == "br":
+            steps.append((TEXT, el.tail or ""))
+        elif tag == "br":
             flush()
-            buf.append(el.tail or "")
-            return
-        is_block = tag in BLOCK_TAGS
-        if is_block:
-            flush()
-        visit_children(el)
-        if is_block:
-            flush()
-        buf.append(el.tail or "")
-
-    def visit_children(el: etree._Element) -> None:
-        buf.append(el.text or "")
-        for child in el:
-            if isinstance(child.tag, str):
-                visit(child)
-            else:
-                buf.append(child.tail or "")
-
-    visit_children(node)
+            steps = [(TEXT, el.tail or "")]
+        elif tag in BLOCK_TAGS:
+            steps = [(FLUSH, None), (CHILDREN, el), (FLUSH, None), (TEXT, el.tail or "")]
+        else:
+            steps = [(CHILDREN, el), (TEXT, el.tail or "")]
+        todo.extend(reversed(steps))
     flush()
     return blocks
 

@@ -16,8 +16,9 @@ import re
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from . import limits, metadata, pdf_fonts
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
-from .pdf_page import Char, page_chars, page_rules
+from .pdf_page import Char, Rule, page_chars, page_rules
 from .pdf_tables import PageTable, find_tables, line_text, lines_of
 
 FOOTER_ANYWHERE = re.compile(
@@ -33,22 +34,34 @@ TAB_GAP = 2.5  # a gap wider than this many character heights separates columns
 
 
 def extract(data: bytes, source: str) -> Document:
-    """Parse a PDF into lines and ruled tables; raise ParseError when it cannot be read."""
+    """Parse a PDF into lines and ruled tables; raise ParseError when it cannot be read.
+
+    Pages without a readable text layer (scans, text drawn as curves) and pictures on
+    text pages (a table pasted as an image) are read by OCR (`pdf_scan`), one page at a
+    time; the document's kind is then "ocr"."""
+    from . import pdf_scan
+
+    pdf_fonts.install()
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise ParseError(source, open_problem(exc)) from exc
     doc = Document(source=source, kind="pdf")
+    scan = pdf_scan.Scanner(source, doc.notes)
     try:
         title = (pdf.get_metadata_value("Title") or "").strip()
-        if title and not re.match(r"^(untitled|microsoft word.*|无标题|\s*)$", title, re.I):
+        # a title naming no agency (only 政府信息公开工作年度报告) leaves the choice to
+        # the first lines of the text, which usually name it
+        if title and not re.match(r"^(untitled|microsoft word.*|无标题|\s*)$", title, re.I) \
+                and metadata.names_agency(title):
             doc.meta["title"] = title
         pages: list[list[tuple[str, object]]] = []
         any_text = False
-        for index in range(len(pdf)):
+        count = len(pdf)
+        for index in limits.pages(count, source):  # page count limit, progress
             page = pdf[index]
             try:
-                items, has_text = read_page(page, index + 1)
+                items, has_text = scan.read_page(pdf, page, index + 1, count)
             finally:
                 page.close()
             any_text = any_text or has_text
@@ -58,8 +71,11 @@ def extract(data: bytes, source: str) -> Document:
     finally:
         pdf.close()
     if not any_text:
-        raise ParseError(source, "image-only PDF: no text layer, OCR is needed")
-    doc.blocks = join_pages(pages, doc.notes)
+        raise ParseError(source, "PDF without text: no text layer, and OCR found no text on its pages")
+    if scan.ocr_pages:
+        doc.kind = "ocr"
+        doc.notes.insert(0, scan.summary(count))
+    doc.blocks = join_pages(pages, doc.notes, shift=pdf_scan.SCAN_SHIFT if scan.ocr_pages else 2.0)
     return doc
 
 
@@ -74,14 +90,19 @@ def open_problem(exc: pdfium.PdfiumError) -> str:
 
 
 def read_page(page: pdfium.PdfPage, number: int = 0) -> tuple[list[tuple[str, object]], bool]:
-    """One page (`number` counted from 1) as ("line", text), ("footer", text) and
-    ("table", PageTable) items, top to bottom."""
+    """One page (`number` counted from 1) of its text layer as ("line", text), ("footer",
+    text) and ("table", PageTable) items, top to bottom."""
     chars = page_chars(page)
-    has_text = any(c.text.strip() for c in chars)
-    if not has_text:
+    if not any(c.text.strip() for c in chars):
         return [], False
     _, height = page.get_size()
-    tables = find_tables(page_rules(page), chars)
+    return layout(chars, page_rules(page), height, number), True
+
+
+def layout(chars: list[Char], rules: list[Rule], height: float, number: int) -> list[tuple[str, object]]:
+    """Characters and rules of a page (from its text layer or from OCR) as line, footer
+    and table items, top to bottom."""
+    tables = find_tables(rules, chars)
     free = outside_tables(chars, [t.bbox for t in tables])
     positioned: list[tuple[float, str, object]] = []
     for line in lines_of(free):
@@ -100,7 +121,7 @@ def read_page(page: pdfium.PdfPage, number: int = 0) -> tuple[list[tuple[str, ob
     for t in tables:
         positioned.append((t.ys[0], "table", t))
     positioned.sort(key=lambda item: -item[0])
-    return [(kind, obj) for _, kind, obj in positioned], True
+    return [(kind, obj) for _, kind, obj in positioned]
 
 
 def outside_tables(chars: list[Char], boxes: list[tuple[float, float, float, float]]) -> list[Char]:
@@ -118,8 +139,9 @@ def outside_tables(chars: list[Char], boxes: list[tuple[float, float, float, flo
     return out
 
 
-def join_pages(pages: list[list[tuple[str, object]]], notes: list[str]) -> list[Block]:
-    """Blocks of all pages; footers dropped; a table continued on the next page joined."""
+def join_pages(pages: list[list[tuple[str, object]]], notes: list[str], shift: float = 2.0) -> list[Block]:
+    """Blocks of all pages; footers dropped; a table continued on the next page joined
+    (`shift`: how far a scanned page may sit from the previous one, in points)."""
     blocks: list[Block] = []
     last: PageTable | None = None  # the table the previous block came from, if any
     last_block: Table | None = None
@@ -134,7 +156,7 @@ def join_pages(pages: list[list[tuple[str, object]]], notes: list[str]) -> list[
                 last = last_block = None
                 continue
             table: PageTable = obj  # type: ignore[assignment]
-            if last is not None and last_block is not None and same_columns(last, table):
+            if last is not None and last_block is not None and same_columns(last, table, shift):
                 extend(last_block, last, table)
                 notes.append("table continued on the next page joined")
             else:
@@ -146,9 +168,14 @@ def join_pages(pages: list[list[tuple[str, object]]], notes: list[str]) -> list[
     return blocks
 
 
-def same_columns(a: PageTable, b: PageTable) -> bool:
-    """Two tables continue each other when their column boundaries coincide."""
-    return len(a.xs) == len(b.xs) and all(abs(x - y) <= 2.0 for x, y in zip(a.xs, b.xs, strict=True))
+def same_columns(a: PageTable, b: PageTable, shift: float = 2.0) -> bool:
+    """Two tables continue each other when their column boundaries coincide: the same
+    widths within 2 points, the whole table moved by at most `shift` (a scanned page
+    lies where the scanner put it)."""
+    if len(a.xs) != len(b.xs) or abs(a.xs[0] - b.xs[0]) > shift:
+        return False
+    return all(abs((x - a.xs[0]) - (y - b.xs[0])) <= max(2.0, shift / 4)
+               for x, y in zip(a.xs, b.xs, strict=True))
 
 
 def extend(block: Table, prev: PageTable, cont: PageTable) -> None:

@@ -11,11 +11,12 @@ import re
 
 from lxml import etree
 
+from ..dates import iso_date
+from .html_dom import short_text
 from .html_text import clean_paragraph
 
 INFO_LABEL = re.compile(r"^\s*(索引号|發布機構|发布机构|公开日期|公開日期|发布日期|發布日期|成文日期|"
                         r"文号|文號|名称|名稱|来源|來源)\s*[:：]\s*(.*)$")
-DATE = re.compile(r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})")
 
 
 def page_meta(root: etree._Element) -> dict[str, str]:
@@ -59,32 +60,55 @@ def page_meta(root: etree._Element) -> dict[str, str]:
     return meta
 
 
+INFO_TAGS = {"td", "th", "span", "li", "p", "div", "dd", "dt", "label", "em", "b", "strong"}
+# Every element the label pattern matches holds a colon in one of its texts (the label
+# itself may be split over elements: <span>发布</span>机构：), so only those are looked at.
+_LABEL_TEXTS = etree.XPath("//text()[contains(., '：') or contains(., ':')]")
+
+
 def info_table(root: etree._Element) -> dict[str, str]:
     """The 信息公开 table: 索引号 / 发布机构 / 公开日期 / 文号, label and value in one
-    element ("发布机构：X") or the value in the next cell."""
+    element ("发布机构：X") or the value in the next cell.
+
+    Only the elements around text that holds a label are read (found by one XPath over
+    the text), each no further than 80 characters, so a large or deeply nested page costs
+    one pass over its text, not one `text_content()` per container.
+    """
+    hits: list[tuple[tuple[int, ...], str, str]] = []  # (document order, label, value)
+    seen: set[etree._Element] = set()
+    for text in _LABEL_TEXTS(root):
+        el = text.getparent()
+        if el is not None and text.is_tail:
+            el = el.getparent()
+        while el is not None and el not in seen and isinstance(el.tag, str):
+            seen.add(el)
+            own_raw = short_text(el, 80)
+            if own_raw is None:
+                break
+            el_next = el.getparent()
+            if el.tag.lower() in INFO_TAGS:
+                own = clean_paragraph(own_raw)
+                m = INFO_LABEL.match(own) if len(own) <= 80 else None
+                if m:
+                    label, value = m.group(1), m.group(2).strip()
+                    if not value:
+                        nxt = el.getnext()
+                        value = clean_paragraph(short_text(nxt, 80) or "") if nxt is not None else ""
+                    if value and len(value) <= 80:
+                        hits.append((_doc_position(el), label, value))
+            el = el_next
     found: dict[str, str] = {}
-    for el in root.iter("td", "th", "span", "li", "p", "div", "dd", "dt", "label", "em", "b", "strong"):
-        own = clean_paragraph(el.text_content())
-        if len(own) > 80:
-            continue
-        m = INFO_LABEL.match(own)
-        if not m:
-            continue
-        label, value = m.group(1), m.group(2).strip()
-        if not value:
-            nxt = el.getnext()
-            value = clean_paragraph(nxt.text_content()) if nxt is not None else ""
-        if value and label not in found and len(value) <= 80:
-            found[label] = value
+    for _, label, value in sorted(hits, key=lambda h: h[0]):
+        found.setdefault(label, value)
     return found
 
 
-def iso_date(text: str) -> str | None:
-    """2021-01-28, 2021/1/28, 2021年1月28日 (with or without a time) -> 2021-01-28."""
-    m = DATE.search(text or "")
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1990 <= y <= 2100 and 1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
+def _doc_position(el: etree._Element) -> tuple[int, ...]:
+    """Sort key in document order: the indices of the element's ancestors' children."""
+    path: list[int] = []
+    node = el
+    while node.getparent() is not None:
+        parent = node.getparent()
+        path.append(parent.index(node))
+        node = parent
+    return tuple(reversed(path))

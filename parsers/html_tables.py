@@ -11,6 +11,7 @@ import re
 
 from lxml import etree
 
+from .html_dom import own_cells, own_rows
 from .html_meta import INFO_LABEL
 from .html_text import clean_cell, clean_paragraph
 from .model import Cell, Table
@@ -18,7 +19,11 @@ from .model import Cell, Table
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
               "section", "article", "blockquote", "pre", "center", "address", "hr", "tr", "main",
               "figure", "figcaption", "caption"}
-MAX_SPAN = 200
+MAX_SPAN = 200  # rows a cell may span (never more than the table's rows below it)
+MAX_COLSPAN = 60  # columns: the widest template table has 15, a title row may span them all
+# Grid columns that spanned copies may fill: report tables are never this wide, and a
+# page of rowspan=200 colspan=200 cells must not grow into gigabytes (issue 16).
+MAX_COLUMNS = 100
 
 
 def text_len(el: etree._Element) -> int:
@@ -26,24 +31,37 @@ def text_len(el: etree._Element) -> int:
     return len(re.sub(r"\s+", "", el.text_content()))
 
 
+_WS = " \t\n\r\xa0\u3000"
+_CELLS = "(./tr/td | ./tr/th | ./*[not(self::table)]/tr/td | ./*[not(self::table)]/tr/th)"
+_SIZE = f"string-length(translate(., '{_WS}', ''))"
+# evaluated inside libxml2: one cell's text is measured without building Python strings
+_TEXT_CELL = etree.XPath(f"{_CELLS}[{_SIZE} > 300 or (count(.//p) > 3 and {_SIZE} > 150)]")
+_CELL_COUNT = etree.XPath(f"count({_CELLS})")
+_ONE_CELL_SIZE = etree.XPath(f"{_SIZE}")
+
+
 def is_layout(table: etree._Element) -> bool:
     """A table used for page layout, not data: it holds another table, or a cell holds
     running text (a cell of a data table is a label, a figure or a short note)."""
     if table.find(".//table") is not None:
         return True
-    cells = [c for c in table.iter("td", "th") if nearest_table(c) is table]
-    if len(cells) == 1 and text_len(cells[0]) > 100:
+    if _CELL_COUNT(table) == 1 and _ONE_CELL_SIZE(own_cells(table)[0]) > 100:
         return True
-    return any(text_len(c) > 300 or (len(c.findall(".//p")) > 3 and text_len(c) > 150) for c in cells)
+    return bool(_TEXT_CELL(table))
 
 
 def is_info_table(table: etree._Element) -> bool:
     """The page's 信息公开 box: several cells labelled 索引号 / 发布机构 / 公开日期 / 文号."""
     labels = 0
-    for cell in table.iter("td", "th"):
-        if nearest_table(cell) is table and INFO_LABEL.match(clean_paragraph(cell.text_content()) or "-"):
+    cells = own_cells(table)
+    if len(cells) > 80:  # the box has a dozen cells; a data table is not read label by label
+        return False
+    for cell in cells:
+        if INFO_LABEL.match(clean_paragraph(cell.text_content()) or "-"):
             labels += 1
-    return labels >= 2
+            if labels >= 2:
+                return True
+    return False
 
 
 def nearest_table(el: etree._Element) -> etree._Element | None:
@@ -52,36 +70,52 @@ def nearest_table(el: etree._Element) -> etree._Element | None:
     return None
 
 
-def read_table(table: etree._Element) -> Table:
-    """A DOM table as a grid: rowspan/colspan expanded, copies marked `spanned`."""
-    trs = [tr for tr in table.iter("tr") if nearest_table(tr) is table]
-    grid: dict[tuple[int, int], Cell] = {}
-    for i, tr in enumerate(trs):
+def read_table(table: etree._Element, notes: list[str] | None = None) -> Table:
+    """A DOM table as a grid: rowspan/colspan expanded, copies marked `spanned`.
+
+    Rows are built one at a time (a dict per row, not one for the table), so the work is
+    linear in the number of cells. Spanned copies never widen the grid past
+    `MAX_COLUMNS` (or the widest row of real cells): what a span bomb claims beyond that
+    is dropped and noted.
+    """
+    trs = own_rows(table)
+    real = [[td for td in tr if isinstance(td.tag, str) and td.tag.lower() in ("td", "th")] for tr in trs]
+    width_cap = max([MAX_COLUMNS, *(len(r) for r in real)])
+    pending: dict[int, dict[int, Cell]] = {}  # row index -> column -> copy from a rowspan above
+    rows: list[list[Cell]] = []
+    capped = 0
+    for i, tds in enumerate(real):
+        row = pending.pop(i, {})
         j = 0
-        for td in tr:
-            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
-                continue
-            while (i, j) in grid:
+        for td in tds:
+            while j in row:
                 j += 1
             text = cell_text(td)
             rs = span(td.get("rowspan"))
-            cs = span(td.get("colspan"))
-            rs = min(rs, len(trs) - i) if rs > 1 else 1
-            for di in range(rs):
-                for dj in range(cs):
-                    grid[(i + di, j + dj)] = Cell(text, spanned=bool(di or dj))
+            cs = min(span(td.get("colspan")), MAX_COLSPAN)
+            rs = min(rs, len(real) - i) if rs > 1 else 1
+            if j + cs > width_cap:  # spans pushed past the widest real table: the cell alone
+                capped += 1
+                cs = max(1, width_cap - j)
+                if j >= width_cap:
+                    rs = 1
+            for dj in range(cs):
+                row[j + dj] = Cell(text, spanned=bool(dj))
+                for di in range(1, rs):
+                    pending.setdefault(i + di, {}).setdefault(j + dj, Cell(text, spanned=True))
             j += cs
-    rows: list[list[Cell]] = []
-    for i in range(len(trs)):
-        cols = sorted(j for (r, j) in grid if r == i)
-        if cols:
-            width = cols[-1] + 1
-            rows.append([grid.get((i, j), Cell("")) for j in range(width)])
+        if row:
+            width = max(row) + 1
+            rows.append([row.get(c, Cell("")) for c in range(width)])
+    if capped and notes is not None:
+        notes.append(f"table spans capped: {capped} cell(s) claimed more than {width_cap} columns")
     return Table(rows=rows)
 
 
 def span(value: str | None) -> int:
     """rowspan/colspan attribute as a sane integer (Word writes rowspan=0 and junk too)."""
+    if value is None:
+        return 1
     try:
         n = int(str(value).strip().strip("'\""))
     except (TypeError, ValueError):
@@ -92,19 +126,20 @@ def span(value: str | None) -> int:
 def cell_text(td: etree._Element) -> str:
     """Cell text with span soup joined; <p>/<br> breaks count as white space (dropped
     between Chinese characters, kept between figures); &nbsp; alone is empty."""
-    parts: list[str] = []
-
-    def visit(el: etree._Element) -> None:
-        parts.append(el.text or "")
-        for child in el:
-            if isinstance(child.tag, str):
-                tag = child.tag.lower()
-                if tag in BLOCK_TAGS or tag == "br":
-                    parts.append("\n")
-                visit(child)
-                if tag in BLOCK_TAGS:
-                    parts.append("\n")
-            parts.append(child.tail or "")
-
-    visit(td)
+    if len(td) == 0:  # no child elements: the common cell
+        return clean_cell(td.text or "")
+    parts: list[str] = [td.text or ""]
+    for event, el in etree.iterwalk(td, events=("start", "end")):
+        if el is td:
+            continue
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in BLOCK_TAGS or tag == "br":
+                parts.append("\n")
+            if tag:
+                parts.append(el.text or "")
+            continue
+        if tag in BLOCK_TAGS:
+            parts.append("\n")
+        parts.append(el.tail or "")
     return clean_cell("".join(parts))

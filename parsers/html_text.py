@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import re
 
+from .decoding import ALIASES, html_text
+
 CHARSET_DECL = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-
-# GB2312 and GBK pages routinely contain characters only GB18030 (their superset) has.
-ALIASES = {
-    "gb2312": "gb18030", "gb_2312-80": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
-    "cp936": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs", "utf8": "utf-8",
-}
 
 CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _WS_NEWLINE_CJK = re.compile(rf"(?<=[{CJK}])[ \t\r\n\xa0]*\n[ \t\r\n\xa0]*(?=[{CJK}])")
@@ -34,44 +30,9 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def decode(data: bytes) -> tuple[str, str, list[str]]:
-    """Decode page bytes: BOM, then valid UTF-8, then the declared charset, then detection.
-
-    Returns (text, encoding used, notes). A page that decodes only with replacement
-    characters is still returned, with a note, so that nothing is silently lost.
-    """
-    notes: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "replace"), "utf-8", notes
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace"), "utf-16", notes
-    declared = declared_charset(data)
-    # Valid UTF-8 with non-ASCII bytes is UTF-8 whatever the page says: GBK text is
-    # practically never valid UTF-8, while GB18030 decodes almost anything (mojibake).
-    try:
-        text = data.decode("utf-8")
-        if declared not in (None, "utf-8") and not data.isascii():
-            notes.append(f"page declares {declared} but is UTF-8")
-        return text, "utf-8", notes
-    except UnicodeDecodeError:
-        pass
-    if declared and declared != "utf-8":
-        try:
-            return data.decode(declared), declared, notes
-        except (UnicodeDecodeError, LookupError):
-            notes.append(f"declared charset {declared!r} does not decode the page")
-    try:
-        from charset_normalizer import from_bytes
-
-        # Chinese portals: the candidates are the GB family and Big5 (mirrors), not cp949 &c.
-        best = from_bytes(data, cp_isolation=["gb18030", "gbk", "gb2312", "big5", "utf_8"]).best()
-        if best is not None and best.encoding:
-            enc = ALIASES.get(best.encoding.lower(), best.encoding)
-            notes.append(f"charset detected as {enc}")
-            return data.decode(enc, "replace"), enc, notes
-    except Exception as exc:  # detection is a best effort; fall through to GB18030
-        notes.append(f"charset detection failed: {exc}")
-    notes.append("page decoded as GB18030 with replacement characters")
-    return data.decode("gb18030", "replace"), "gb18030", notes
+    """Decode page bytes by the shared rules (`decoding.html_text`), honouring the page's
+    declared charset. Returns (text, encoding used, notes)."""
+    return html_text(data, declared_charset(data))
 
 
 def strip_xml_decl(text: str) -> str:

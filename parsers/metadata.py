@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ..dates import iso_date
+
 _TITLE_WORDS = re.compile(r"年度报告|年报|工作报告")
 _TITLE_TAIL = re.compile(r"^(?:政府)?信息公开|^工作年度|^年度报告|^年报|^工作报告")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
@@ -17,7 +19,12 @@ _SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-—–]\s)\s*")
 _AGENCY_TAIL = re.compile(
     r"(?:关于)?(?:\d{4}年度?)?(?:的)?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报).*$"
 )
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?")
+# A line that is an organ's name alone (淮安市人民政府, 广州市协作办公室), printed above a
+# title that starts with the year (2024年政府信息公开工作年度报告)
+_AGENCY_LINE = re.compile(
+    r"^[\u4e00-\u9fff（）()·]{2,40}(?:人民政府|政府|办公厅|办公室|委员会|管委会|局|厅|署|院|部|委|办|中心|"
+    r"街道办事处|办事处|街道|镇|乡|公司|集团|研究所|馆|站|队|会)$")
+_YEAR_LED = re.compile(r"^(?:19|20)\d{2}\s*年")
 
 
 def tidy_title(title: str) -> str:
@@ -47,13 +54,25 @@ def title_from_lines(lines: list[str], limit: int = 15) -> str | None:
         if len(seen) >= limit:
             break
         m = _TITLE_WORDS.search(s)
+        if not m and seen and len(s) <= 8 and "公开" in seen[-1]:
+            # a title wrapped inside its last word ("…工作年" / "度报告"): join the two
+            joined = seen[-1] + s
+            if _TITLE_WORDS.search(joined):
+                return tidy_title(joined)
         if m and "公开" in s + (seen[-1] if seen else ""):
             s = s[: m.end()] if len(s) > 60 else s
             if _TITLE_TAIL.match(s) and seen:
                 s = seen[-1] + s
+            elif _YEAR_LED.match(s) and seen and _AGENCY_LINE.match(re.sub(r"\s+", "", seen[-1])):
+                s = re.sub(r"\s+", "", seen[-1]) + s  # the agency on the line above the title
             return tidy_title(s)
         seen.append(s)
     return None
+
+
+def names_agency(title: str | None) -> bool:
+    """Does a title name the organ the report is about (not only 政府信息公开工作年度报告)?"""
+    return bool(agency_from_title(title))
 
 
 def agency_from_title(title: str | None) -> str | None:
@@ -87,19 +106,6 @@ def year_from_title(title: str | None) -> int | None:
         if 1990 <= y <= date.today().year + 1:
             return y
     return None
-
-
-def iso_date(text: str | None) -> str | None:
-    """An ISO date from 2021-01-20, 2021/1/20 or 2021年1月20日; None otherwise."""
-    if not text:
-        return None
-    m = _DATE.search(str(text))
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-    except ValueError:
-        return None
 
 
 def published_from_lines(lines: list[str]) -> str | None:

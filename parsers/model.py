@@ -18,10 +18,13 @@ class Cell:
 
     `spanned` is True when the position is covered by a rowspan/colspan of a cell that
     starts elsewhere: its text is a copy, useful for labels, never a second number.
+    `confidence` is the recogniser's confidence in `text` (0..1) when the text was read
+    by OCR; None when the text was in the source as characters.
     """
 
     text: str
     spanned: bool = False
+    confidence: float | None = None
 
 
 @dataclass

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from . import script
-
 # Chinese punctuation kept as printed (NFKC would turn it into ASCII). Full-width
 # digits, letters, signs (＋－) and the ideographic space are folded.
 _KEEP = frozenset("，。、；：？！（）【】《》“”‘’「」『』〔〕")
@@ -32,19 +30,3 @@ def nfkc(text: str) -> str:
         else:
             out.append(unicodedata.normalize("NFKC", ch))
     return "".join(out)
-
-
-def normalise_lines(lines: list[str]) -> tuple[list[str], str]:
-    """NFKC every line, then convert the document to Simplified when it is Traditional.
-
-    Returns the lines and the source script ("traditional" or "simplified").
-    """
-    folded = [nfkc(line) for line in lines]
-    which = script.detect("\n".join(folded))
-    if which == "traditional":
-        converted = script.to_simplified("\n".join(folded)).split("\n")
-        if len(converted) == len(folded):
-            folded = converted
-        else:  # never expected: conversion keeps newlines; convert line by line then
-            folded = [script.to_simplified(line) for line in folded]
-    return folded, which

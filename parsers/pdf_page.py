@@ -21,12 +21,14 @@ class Char:
     """One character: text and its loose box in page coordinates (y grows upwards).
 
     Centre and height are computed once: table and line building look at them often.
+    `conf` is the OCR score of a character recognised from pixels (None from a text layer).
     """
 
-    __slots__ = ("cx", "cy", "height", "text", "x0", "x1", "y0", "y1")
+    __slots__ = ("conf", "cx", "cy", "height", "text", "x0", "x1", "y0", "y1")
 
     def __init__(self, text: str, x0: float, y0: float, x1: float, y1: float) -> None:
         self.text = text
+        self.conf: float | None = None
         self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
         self.cx = (x0 + x1) / 2
         self.cy = (y0 + y1) / 2
@@ -46,9 +48,20 @@ class Rule:
     b: float
 
 
+# A character's box is built from what the PDF itself says: the glyph origin (text
+# matrix), the font size and the advance width from the font's /W or /Widths. pdfium's
+# loose and tight char boxes come from the glyph outlines of whatever font it loaded, and
+# for a font the PDF does not embed that is a system font standing in for it: boxes then
+# change with the fonts installed, and a character can drift out of its table cell. The
+# vertical extent is the em box (descent 0.12, ascent 0.88 of the size: the CJK design
+# frame), the same for every glyph, so a line's characters share one centre.
+DESCENT = 0.12
+ASCENT = 0.88
+
+
 def page_chars(page: pdfium.PdfPage) -> list[Char]:
     """All non-generated characters of a page in content order ("\\n" marks pdfium's
-    own line ends so callers can still see them)."""
+    own line ends so callers can still see them), boxed independently of system fonts."""
     tp = page.get_textpage()
     try:
         n = raw.FPDFText_CountChars(tp.raw)
@@ -56,8 +69,7 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
         # One bulk call for the text when it lines up with the character indices (it
         # does unless the page has characters outside the BMP); else one call per char.
         bulk = len(text) == n
-        rect = raw.FS_RECTF()
-        get_box = raw.FPDFText_GetLooseCharBox
+        boxes = _CharBoxes(tp.raw)
         generated = raw.FPDFText_IsGenerated
         out: list[Char] = []
         for i in range(n):
@@ -73,12 +85,70 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
             # pdfium generates only spaces and line ends: ask about spaces alone
             if ch in "\x00\ufffe" or (ch == " " and generated(tp.raw, i) == 1):
                 continue
-            if not get_box(tp.raw, i, rect):
-                continue
-            out.append(Char(ch, rect.left, rect.bottom, rect.right, rect.top))
+            box = boxes.box(i, ch)
+            if box is not None:
+                out.append(Char(ch, *box))
         return out
     finally:
         tp.close()
+
+
+class _CharBoxes:
+    """Font-independent boxes of one text page's characters (see DESCENT/ASCENT).
+
+    Font, size and matrix are the same for every character of a text object, so they
+    are asked once per object; advance widths once per (font, character, size).
+    """
+
+    def __init__(self, textpage) -> None:
+        self.tp = textpage
+        self.x, self.y = ctypes.c_double(), ctypes.c_double()
+        self.width = ctypes.c_float()
+        self.matrix = raw.FS_MATRIX()
+        self.rect = raw.FS_RECTF()
+        # text object address -> (font, size, x scale, y scale), or None for rotated text
+        self.objects: dict[int, tuple[object, float, float, float] | None] = {}
+        self.widths: dict[tuple[int, str, float], float] = {}
+
+    def box(self, i: int, ch: str) -> tuple[float, float, float, float] | None:
+        tp = self.tp
+        obj = raw.FPDFText_GetTextObject(tp, i)
+        key = (ctypes.cast(obj, ctypes.c_void_p).value or 0) if obj else 0
+        if key in self.objects:
+            style = self.objects[key]
+        else:
+            style = self.objects[key] = self._style(obj, i)
+        if style is None or not raw.FPDFText_GetCharOrigin(tp, i, self.x, self.y):
+            return self._loose(i)
+        font, size, sx, sy = style
+        advance = self._advance(font, ch, size)
+        ox, oy = self.x.value, self.y.value
+        return ox, oy - DESCENT * size * sy, ox + advance * sx, oy + ASCENT * size * sy
+
+    def _style(self, obj, i: int) -> tuple[object, float, float, float] | None:
+        size = raw.FPDFText_GetFontSize(self.tp, i)
+        m = self.matrix
+        if not obj or size <= 0 or not raw.FPDFText_GetMatrix(self.tp, i, m):
+            return None
+        if abs(m.b) > 1e-3 or abs(m.c) > 1e-3 or m.a <= 0 or m.d <= 0:
+            return None  # rotated or mirrored text: rare, boxes from pdfium
+        return raw.FPDFTextObj_GetFont(obj), size, m.a, m.d
+
+    def _advance(self, font, ch: str, size: float) -> float:
+        key = (ctypes.cast(font, ctypes.c_void_p).value or 0, ch, size)
+        advance = self.widths.get(key)
+        if advance is None:
+            ok = bool(font) and raw.FPDFFont_GetGlyphWidth(font, ord(ch), size, self.width)
+            fallback = size * (0.5 if ch.isascii() else 1.0)
+            advance = self.width.value if ok and self.width.value > 0 else fallback
+            self.widths[key] = advance
+        return advance
+
+    def _loose(self, i: int) -> tuple[float, float, float, float] | None:
+        r = self.rect
+        if not raw.FPDFText_GetLooseCharBox(self.tp, i, r):
+            return None
+        return r.left, r.bottom, r.right, r.top
 
 
 def page_rules(page: pdfium.PdfPage) -> list[Rule]:

@@ -29,8 +29,9 @@ class Placed:
     inferred: dict[int, Decimal]
 
 
-def _propagate(known: dict[CellKey, Decimal | None], equations: list[Equation]) -> bool:
-    """Fill cells that an equation with one unknown determines; False on contradiction."""
+def propagate(known: dict[CellKey, Decimal | None], equations: list[Equation]) -> bool:
+    """Fill cells that an equation with one unknown determines; False on contradiction
+    (a sum that disagrees, or a determined cell that is negative or not whole)."""
     changed = True
     while changed:
         changed = False
@@ -38,8 +39,8 @@ def _propagate(known: dict[CellKey, Decimal | None], equations: list[Equation]) 
             unknown = [c for c in eq.cells if known.get(c) is None]
             if len(unknown) > 1:
                 continue
-            lhs = sum((known[c] for c in eq.lhs if known.get(c) is not None), Decimal(0))
-            rhs = sum((known[c] for c in eq.rhs if known.get(c) is not None), Decimal(0))
+            lhs = sum((v for c in eq.lhs if (v := known.get(c)) is not None), Decimal(0))
+            rhs = sum((v for c in eq.rhs if (v := known.get(c)) is not None), Decimal(0))
             if not unknown:
                 if lhs != rhs:
                     return False
@@ -96,7 +97,7 @@ def place(
             for c in range(n):
                 tok = None if c in gaps else next(figures)
                 trial[(table, k, c)] = tok.value if tok is not None else None
-        if _propagate(trial, relevant):
+        if propagate(trial, relevant):
             consistent.append(combo)
             derived.append(trial)
     decided: dict[str, Placed | None] = {}
@@ -111,7 +112,8 @@ def place(
         inferred: dict[int, Decimal] = {}
         for c in gaps:
             seen = {d.get((table, k, c)) for d in derived}
-            if len(seen) == 1 and None not in seen:
-                inferred[c] = seen.pop()
+            only = seen.pop() if len(seen) == 1 else None
+            if only is not None:
+                inferred[c] = only
         decided[k] = Placed(slots, inferred)
     return decided

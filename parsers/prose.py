@@ -25,9 +25,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-NAME = "prose"
+from ..contract import Check, CheckCell
+from ..template import PROSE
+
+NAME = PROSE
 APPLICANTS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
 ORGANISATIONS = APPLICANTS[1:]  # 法人或其他组织: the five columns after 自然人
 TOTAL = "总计"
@@ -374,10 +377,10 @@ def statements(text: str, year: int | None) -> list[Statement]:
 
 def checks(sections: Sequence[Mapping[str, Any]], applications: Iterable[Mapping[str, Any]],
            reviews: Iterable[Mapping[str, Any]], active: Iterable[Mapping[str, Any]],
-           year: int | None) -> list[dict[str, Any]]:
+           year: int | None) -> list[Check]:
     """One ``prose`` check per statement of the sections' text that a printed cell holds."""
     cells = _Cells(applications, reviews, active)
-    out: list[dict[str, Any]] = []
+    out: list[Check] = []
     for section in sections:
         for st in statements(str(section.get("text") or ""), year):
             resolved = cells.resolve(st.target)
@@ -385,6 +388,7 @@ def checks(sections: Sequence[Mapping[str, Any]], applications: Iterable[Mapping
                 continue
             about, printed = resolved
             ok = Decimal(st.stated) == printed
-            out.append({"name": NAME, "ok": ok, "cells": [] if ok else about, "about": about,
+            named = cast(list[CheckCell], about)
+            out.append({"name": NAME, "ok": ok, "cells": [] if ok else named, "about": named,
                         "sentence": st.sentence, "stated": st.stated, "printed": int(printed)})
     return out

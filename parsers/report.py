@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..contract import report_status
-from . import metadata, normalize, prose, script, sections
+from ..contract import REPORT_SCHEMA, Report, SectionOut, report_status
+from ..dates import iso_date
+from . import flat_text, metadata, normalize, prose, script, sections
 from .analysis import analyse_tables
 from .model import Block, Cell, Document, Paragraph, ParseError, Table
 
-SCHEMA = "nianbao.report/1"
 NOT_A_REPORT = "not an annual report: no 政府信息公开 年度报告 title or template headings found"
 _TEMPLATE_HEADINGS = ("overview", "active", "applications", "reviews", "problems", "other")
 
@@ -42,7 +42,8 @@ def _normalised(document: Document) -> tuple[list[Block], dict[str, str], str]:
         if isinstance(b, Paragraph):
             blocks.append(Paragraph(next(it)))
         elif isinstance(b, Table):
-            blocks.append(Table([[Cell(next(it), c.spanned) for c in row] for row in b.rows]))
+            blocks.append(Table([[Cell(next(it), c.spanned, c.confidence) for c in row]
+                                 for row in b.rows]))
     meta = dict(document.meta)
     for k in meta_keys:
         meta[k] = next(it)
@@ -61,11 +62,18 @@ def _hint(hints: dict[str, Any], key: str, which: str) -> str | None:
     return script.to_simplified(v) if which == "traditional" else v
 
 
-def analyse(document: Document, hints: dict[str, Any] | None = None) -> dict[str, Any]:
+def analyse(document: Document, hints: dict[str, Any] | None = None) -> Report:
     """Analyse one extracted document. Raises ParseError when it is not a report."""
     hints = hints or {}
     source = document.source
     blocks, meta, which = _normalised(document)
+    notes = list(document.notes)
+    flattened = flat_text.is_flattened(blocks)
+    if flattened:  # a web archiver's one-line text: put headings and rows back on lines
+        restored = flat_text.restore(blocks)
+        blocks = restored.blocks
+        notes.append(f"text without structure: {restored.headings} headings and {restored.rows} "
+                     "table rows split back out of its lines")
     lines = _lines(blocks)
     if not any(line.strip() for line in lines) and not any(isinstance(b, Table) for b in blocks):
         raise ParseError(source, "empty document: no text")
@@ -80,30 +88,31 @@ def analyse(document: Document, hints: dict[str, Any] | None = None) -> dict[str
     publisher = re.sub(r"\s+", "", meta.get("agency") or _hint(hints, "agency", which) or "")
     agency, agency_flag = metadata.choose_agency(publisher, metadata.agency_from_title(title))
     year = metadata.year_from_title(title) or metadata.year_from_title(text_title)
-    published = metadata.iso_date(meta.get("published")) \
-        or metadata.iso_date(hints.get("published")) or metadata.published_from_lines(lines)
+    published = iso_date(meta.get("published")) \
+        or iso_date(hints.get("published")) or metadata.published_from_lines(lines)
 
     secs = sections.split(blocks)
     kinds = {s.kind for s in secs if s.kind}
     titled = bool(title and re.search(r"公开", title) and re.search(r"年度报告|年报", title))
     template_kinds = kinds.intersection(_TEMPLATE_HEADINGS)
     flags: list[str] = []
-    result_tables = analyse_tables(blocks, secs, year)
+    result_tables = analyse_tables(blocks, secs, year, flattened)
     if not (len(template_kinds) >= 3 or (titled and (template_kinds or result_tables.found))):
         raise ParseError(source, NOT_A_REPORT)
     if year is None:
         flags.append("year not found in the title")
     if not agency:
         flags.append("agency not found")
-    notes = list(document.notes)
     if agency_flag:  # worth keeping, not worth a human's look: portals publish for others
         notes.append(agency_flag)
 
-    out_sections = []
+    out_sections: list[SectionOut] = []
     narrative_parts = [title] if title else []
     first = secs[0].start if secs else 0
     for b in blocks[:first]:  # the preamble between title and 一、 (skip the title itself)
-        squeezed = re.sub(r"\s+", "", b.text) if isinstance(b, Paragraph) else ""
+        if not isinstance(b, Paragraph):
+            continue
+        squeezed = re.sub(r"\s+", "", b.text)
         if squeezed and squeezed not in re.sub(r"\s+", "", title or ""):
             narrative_parts.append(b.text.strip())
     for s in secs:
@@ -118,6 +127,7 @@ def analyse(document: Document, hints: dict[str, Any] | None = None) -> dict[str
         narrative_parts.extend(line.strip() for line in lines if line.strip())
 
     flags.extend(result_tables.flags)
+    notes.extend(result_tables.notes)
     checks = [*result_tables.checks, *prose.checks(out_sections, result_tables.applications,
                                                    result_tables.reviews, result_tables.active, year)]
     for c in checks:
@@ -128,8 +138,10 @@ def analyse(document: Document, hints: dict[str, Any] | None = None) -> dict[str
                 flags.append(f"{c['name']} failed on {len(c['cells'])} cells")
     if result_tables.pre2019:
         flags.insert(0, "pre-2019 format")
+    if document.kind == "ocr":  # figures read from pixels: a human should compare them
+        flags.insert(0, "read by OCR: check the figures against the original")
     return {
-        "schema": SCHEMA,
+        "schema": REPORT_SCHEMA,
         "source": source,
         "title": title,
         "agency": agency or None,

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Block, Paragraph
+from .reflow import reflow
 from .tables import is_narrative
 from .template import clean
 
@@ -135,4 +136,4 @@ def narrative(blocks: list[Block], section: Section, tabular: bool) -> str:
         lines.append(line)
     while lines and clean(lines[-1]) in FURNITURE:
         lines.pop()
-    return "\n".join(lines)
+    return "\n".join(reflow(lines))

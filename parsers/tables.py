@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .cells import MONEY_UNITS, parse_cell
-from .model import Block, Paragraph, Table
+from .model import Block, Cell, Paragraph, Table
 from .template import clean
 
 # Lines that are never part of a table: narrative sentences and footnotes.
@@ -24,13 +24,26 @@ _PAGE_FOOTER = re.compile(r"^\s*(?:[-—–]\s*\d+\s*[-—–]|第\s*\d+\s*页(?
 _GLUED_NUMBER = re.compile(r"^(.*[\u4e00-\u9fff\)）])(\d+)$")
 _NOTE_OPEN = re.compile(r"^[+\-]?\d[\d,.]*\s*[（(][^)）]*$")
 _UNIT_WORD = re.compile(r"^(" + "|".join(MONEY_UNITS) + r")$")
+# In glued text: one printed figure (sign, digits, decimals, a money unit, a note), a
+# figure that is an item number ("1." "2、") or a date part, and white space.
+# A note after a figure is parenthesised text that is not a row number like （三）.
+GLUED_FIGURE = (r"[+\-]?\d+(?:\.\d+)?(?:\s*(?:万元|萬元|亿元|元))?"
+                r"(?:(?![（(][一二三四五六七八九十\d]{1,3}[)）])[（(][^（()）]*[)）])?")
+GLUED_PARTS = re.compile(
+    rf"(?P<fig>{GLUED_FIGURE})(?:(?P<enum>(?<=\d)[.．、](?!\d))|(?P<date>(?<=\d)[年月日]))?"
+    r"|(?P<space>\s+)|(?P<text>.)", re.S)
+_ONE_NUMBER = re.compile(r"^[+\-]?(?:0|[1-9]\d*)(?:\.\d+)?$")
 
 
 @dataclass
 class Token:
-    """One cell of the stream."""
+    """One cell of the stream.
 
-    kind: str  # "label", "number", "unreadable", "blank"
+    `kind` "digits" is a run of figures that cannot be one printed number ("0000000"):
+    several cells glued together, whose split only the arithmetic can decide (`glued`).
+    """
+
+    kind: str  # "label", "number", "unreadable", "blank", "digits"
     raw: str
     line: int
     value: Decimal | None = None
@@ -38,10 +51,7 @@ class Token:
     pos: int = 0  # offset in the label string where this token stands
     col: int | None = None  # column of a real table's grid (None for text)
     grid: int | None = None  # which Table block of the region the token came from
-
-    @property
-    def is_value(self) -> bool:
-        return self.kind != "label"
+    confidence: float | None = None  # the OCR's confidence in the cell, when OCR read it
 
 
 @dataclass
@@ -108,20 +118,65 @@ def _word_tokens(cell: str, line: int) -> list[Token]:
     return out
 
 
-def _text_line_tokens(text: str, line: int) -> list[Token]:
+def figure_token(raw: str, line: int) -> Token:
+    """A figure of glued text: a number when `raw` can be one printed number, else "digits"."""
+    body = re.sub(r"\s*(?:万元|萬元|亿元|元)?(?:[（(].*)?$", "", raw)
+    got = parse_cell(raw)
+    if _ONE_NUMBER.match(body) and got is not None and got.kind == "number":
+        return Token("number", got.raw, line, got.value, got.unit)
+    return Token("digits", raw.strip(), line)
+
+
+def glued_tokens(text: str, line: int) -> list[Token]:
+    """Tokens of text whose cells lost their separators ("规章000", "行政许可10-2300"):
+    labels, and each run of figures as it stands. A figure followed by "." or "、" ends
+    with an item number (its last digit: "00000002.其他" is 0000000 and 2.); one followed
+    by 年/月/日 is a date, part of the label. White space and signs separate figures."""
+    out: list[Token] = []
+    label = ""
+
+    def figure(raw: str) -> None:
+        nonlocal label
+        if label.strip():
+            out.append(Token("label", label.strip(), line))
+        label = ""
+        out.append(figure_token(raw, line))
+
+    for m in GLUED_PARTS.finditer(text):
+        fig = m.group("fig")
+        if fig and m.group("enum"):
+            if len(fig) > 1 and fig.isdigit():
+                figure(fig[:-1])
+            label += fig[-1] + m.group("enum") if fig.isdigit() else fig + m.group("enum")
+        elif fig and m.group("date"):
+            label += fig + m.group("date")
+        elif fig:
+            figure(fig)
+        elif m.group("space"):
+            label += " " if label else ""
+        else:
+            label += m.group(0)
+    if label.strip():
+        out.append(Token("label", label.strip(), line))
+    return out
+
+
+def _text_line_tokens(text: str, line: int, glued: bool = False) -> list[Token]:
     out: list[Token] = []
     for cell in text.split("\t"):
         if not cell.strip():
             continue  # in text a blank cell is not reliably positioned: ignore it
         got = parse_cell(cell)
-        if got is not None and got.kind != "blank":
+        if glued and (got is None or got.kind == "number"):
+            out.extend(glued_tokens(cell, line))
+        elif got is not None and got.kind != "blank":
             out.append(Token(got.kind, got.raw, line, got.value, got.unit))
         elif got is None:
             out.extend(_word_tokens(cell, line))
     return out
 
 
-def _table_row_tokens(row: list, line: int, grid: int) -> list[Token]:
+def _table_row_tokens(row: list[Cell], line: int, grid: int, glued: bool = False) -> list[Token]:
     out: list[Token] = []
     previous_label = None
     for col, cell in enumerate(row):
@@ -139,13 +194,21 @@ def _table_row_tokens(row: list, line: int, grid: int) -> list[Token]:
                 continue
             out.append(Token("label", text, line, col=col, grid=grid))
             previous_label = text
+        elif glued and got.kind == "number":
+            tok = figure_token(text, line)
+            tok.col, tok.grid, tok.confidence = col, grid, cell.confidence
+            out.append(tok)
         else:
-            out.append(Token(got.kind, got.raw, line, got.value, got.unit, col=col, grid=grid))
+            out.append(Token(got.kind, got.raw, line, got.value, got.unit, col=col, grid=grid,
+                             confidence=cell.confidence))
     return out
 
 
-def build_stream(blocks: list[Block]) -> Stream:
-    """The stream of a region: paragraphs become text lines, tables their rows."""
+def build_stream(blocks: list[Block], glued: bool = False) -> Stream:
+    """The stream of a region: paragraphs become text lines, tables their rows.
+
+    `glued`: the region's figures may have lost their separators; runs of figures are
+    kept as they stand for the arithmetic to split (see `glued`)."""
     stream = Stream()
     line = 0
     for grid, block in enumerate(blocks):
@@ -154,11 +217,11 @@ def build_stream(blocks: list[Block]) -> Stream:
             if is_narrative(block.text):
                 line += 1
                 continue
-            rows.append(_text_line_tokens(block.text, line))
+            rows.append(_text_line_tokens(block.text, line, glued))
             line += 1
         elif isinstance(block, Table):
             for row in block.rows:
-                toks = _table_row_tokens(row, line, grid)
+                toks = _table_row_tokens(row, line, grid, glued)
                 # positioned blank cells only count after the row's first label
                 rows.append(_trim_leading_blanks(toks))
                 line += 1
@@ -179,8 +242,9 @@ def _trim_leading_blanks(toks: list[Token]) -> list[Token]:
     return toks[i:]
 
 
-def runs_in_span(stream: Stream, start: int, end: int) -> list[list[Token]]:
-    """Runs of values in a label span; a label token between two values splits runs."""
+def runs_in_span(stream: Stream, start: int, end: int, by_line: bool = True) -> list[list[Token]]:
+    """Runs of values in a label span; a label token between two values splits runs, and
+    so does a new line unless `by_line` is False (figures one per line are one run)."""
     out: list[list[Token]] = []
     cur: list[Token] = []
     last_line = None
@@ -192,7 +256,7 @@ def runs_in_span(stream: Stream, start: int, end: int) -> list[list[Token]]:
                 out.append(cur)
                 cur = []
             continue
-        if cur and t.line != last_line:
+        if cur and by_line and t.line != last_line:
             out.append(cur)
             cur = []
         cur.append(t)

@@ -746,8 +746,17 @@ def gbk_page(seed: Seed, simplify) -> bytes:
     return page.encode("gbk")
 
 
+# Modules that write further forms of each seed: write_forms(seed, simplify, FORMS) per
+# seed and write_once(FORMS) once (tools/forms_*.py).
+FORM_MODULES = ("forms_text",)
+
+
 def main() -> None:
+    import importlib
+
     from opencc import OpenCC
+
+    writers = [importlib.import_module(name) for name in FORM_MODULES]
 
     to_trad = OpenCC("s2twp").convert
     to_simp = OpenCC("t2s").convert
@@ -766,9 +775,25 @@ def main() -> None:
             json.dumps(narrative, ensure_ascii=False, indent=1), encoding="utf-8")
         if seed.ident.startswith("000"):
             (FORMS / f"{seed.ident}.gbk.html").write_bytes(gbk_page(seed, simplify))
+        for writer in writers:
+            writer.write_forms(seed, simplify, FORMS)
+    for writer in writers:
+        writer.write_once(FORMS)
     for name, data in bad_inputs().items():
         (BAD / name).write_bytes(data)
+    extra_forms(to_simp)
     print(f"wrote {len(list(FORMS.iterdir()))} files to {FORMS} and {len(list(BAD.iterdir()))} to {BAD}")
+
+
+def extra_forms(to_simp) -> None:
+    """The forms other generators build from the ones above (Office, scans)."""
+    import forms_office
+    import forms_scan
+
+    seeds = [load_seed(p) for p in sorted(SEEDS.glob("*.txt"))]
+    forms_office.write_forms(seeds, FORMS, BAD, body_blocks,
+                             lambda seed: to_simp if seed.ident.startswith("002") else (lambda s: s))
+    forms_scan.write_forms(seeds, FORMS, BAD)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from nianbao.parsers import Paragraph
 from nianbao.parsers.tables import build_stream, find_sequence, runs_in_span, select, spans
-from nianbao.parsers.template import APPLICATION_ROWS, application_rows, clean
+from nianbao.parsers.template import clean
+from nianbao.template import APPLICATION_ROWS, LAYOUTS_BY_NAME, ROWS_BY_ID
+
+
+def application_rows(split_other: bool):
+    """The rows of section 三 in the 2021 (split 其他处理) or 2019 layout."""
+    layout = LAYOUTS_BY_NAME["split_other" if split_other else "single_other"]
+    return [ROWS_BY_ID[r] for r in layout.rows]
 
 
 def _rows(lines: list[str]):

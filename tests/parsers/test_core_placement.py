@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from nianbao.parsers.checks import Equation, application_equations
+from nianbao.parsers.checks import Equation, equations
 from nianbao.parsers.placement import place
 from nianbao.parsers.tables import Token
+from nianbao.template import ApplicationLayout
 
 
 def _toks(values):
@@ -18,9 +19,16 @@ def _known(rows: dict[str, list[int | None]]):
             for r, vals in rows.items() for c, v in enumerate(vals)}
 
 
+def application_equations(rows: list[str]) -> list[Equation]:
+    """The template's equations for a section 三 made of `rows` only."""
+    parts = tuple(r for r in rows if r.startswith("3.") and r != "3.7")
+    return [e for e in equations(ApplicationLayout("test", tuple(rows), parts, None))
+            if e.name != "review_total"]
+
+
 def _review_eqs():
     return [Equation("review_total", (("r", "all", s * 5 + 4),),
-                     tuple(("r", "all", s * 5 + c) for c in range(4)), ())
+                     tuple(("r", "all", s * 5 + c) for c in range(4)), {})
             for s in range(3)]
 
 
@@ -36,7 +44,7 @@ def test_unique_placement_of_a_lost_review_total():
 def test_ambiguous_placement_leaves_the_row_null():
     """Six zeros for seven cells: every position adds up, so nothing is placed."""
     rows = {"1": [0, 0, 0, 0, 0, 0, 0], "2": [0] * 7, "3.7": [0] * 7, "4": [0] * 7}
-    eqs = application_equations(["1", "2", "3.2", "3.7", "4"], False)
+    eqs = application_equations(["1", "2", "3.2", "3.7", "4"])
     got = place("applications", _known(rows), {"3.2": _toks([0] * 6)}, 7, eqs)
     assert got["3.2"] is None
 
@@ -44,7 +52,7 @@ def test_ambiguous_placement_leaves_the_row_null():
 def test_balance_decides_where_the_gap_is():
     """Seed 004 row 3.7 prints 1 0 0 0 0 1; balance puts the gap at 自然人."""
     rows = {"1": [0, 2, 0, 0, 0, 0, 2], "2": [0] * 7, "4": [0, 1, 0, 0, 0, 0, 1]}
-    eqs = application_equations(["1", "2", "3.7", "4"], False)
+    eqs = application_equations(["1", "2", "3.7", "4"])
     got = place("applications", _known(rows), {"3.7": _toks([1, 0, 0, 0, 0, 1])}, 7, eqs)["3.7"]
     assert got is not None
     assert [t.value if t else None for t in got.slots] == [None, 1, 0, 0, 0, 0, 1]
@@ -53,7 +61,7 @@ def test_balance_decides_where_the_gap_is():
 
 def test_no_consistent_placement_leaves_the_row_null():
     rows = {"1": [9, 9, 0, 0, 0, 0, 18], "2": [0] * 7, "4": [0] * 7}
-    eqs = application_equations(["1", "2", "3.7", "4"], False)
+    eqs = application_equations(["1", "2", "3.7", "4"])
     got = place("applications", _known(rows), {"3.7": _toks([1, 0, 0, 0, 0, 1])}, 7, eqs)
     assert got["3.7"] is None
 
@@ -61,7 +69,7 @@ def test_no_consistent_placement_leaves_the_row_null():
 def test_two_partial_rows_are_decided_jointly():
     rows = {"1": [0, 2, 0, 0, 0, 0, 2], "2": [0] * 7, "4": [0, 1, 0, 0, 0, 0, 1],
             "3.1": [0] * 7, "3.4.1": [0, 1, 0, 0, 0, 0, 1]}
-    eqs = application_equations(["1", "2", "3.1", "3.2", "3.4.1", "3.7", "4"], False)
+    eqs = application_equations(["1", "2", "3.1", "3.2", "3.4.1", "3.7", "4"])
     partial = {"3.2": _toks([0] * 6), "3.7": _toks([1, 0, 0, 0, 0, 1])}
     got = place("applications", _known(rows), partial, 7, eqs)
     assert got["3.2"] is None
@@ -84,7 +92,7 @@ def test_many_partial_rows_are_decided_one_by_one():
     rows = {"1": [0, 0, 0, 0, 0, 0, 0]}
     partial = {f"r{i}": _toks([i + 1, 0, 0, 0, 0, 0]) for i in range(6)}
     eqs = [Equation("row_total", (("applications", r, 6),),
-                    tuple(("applications", r, c) for c in range(6)), ()) for r in partial]
+                    tuple(("applications", r, c) for c in range(6)), {}) for r in partial]
     got = place("applications", _known(rows), partial, 7, eqs)
     assert 7 ** 6 > 20000
     for i in range(6):

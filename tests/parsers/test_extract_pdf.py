@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ from nianbao.parsers.pdf_tables import cell_text, line_text
 
 REPO = Path(__file__).resolve().parents[2]
 FORMS = REPO / "tests" / "fixtures" / "forms"
-PDFS = sorted(FORMS.glob("*.pdf"))
+# the text PDFs <seed>.pdf (scanned and mixed forms are tested with OCR, test_ocr.py)
+PDFS = sorted(p for p in FORMS.glob("*.pdf") if p.name.count(".") == 1)
 
 
 def extract(path: Path):
@@ -58,8 +58,9 @@ def test_footers_dropped_and_split_table_joined(path: Path) -> None:
     assert rows[-1][0].text.startswith("四、结转")
 
 
-def test_same_cells_as_pdfplumber_and_faster() -> None:
-    """Every table cell pdfplumber finds, we find with the same text, on every page."""
+def test_same_cells_as_pdfplumber() -> None:
+    """Every table cell pdfplumber finds, we find with the same text, on every page (the
+    speed of both is measured by `make bench`, not here)."""
     import pdfplumber
     import pypdfium2 as pdfium
 
@@ -79,29 +80,6 @@ def test_same_cells_as_pdfplumber_and_faster() -> None:
                 checked += sum(len(r) for t in theirs for r in t)
         pdf.close()
     assert checked > 1000
-
-    def best(fn) -> float:
-        times = []
-        for _ in range(2):
-            start = time.process_time()
-            fn()
-            times.append(time.process_time() - start)
-        return min(times)
-
-    def ours_all() -> None:
-        for p in PDFS:
-            extract(p)
-
-    def theirs_all() -> None:
-        for p in PDFS:
-            with pdfplumber.open(p) as plumb:
-                for page in plumb.pages:
-                    page.extract_tables()
-
-    ours_t, theirs_t = best(ours_all), best(theirs_all)
-    print(f"pdf extraction {ours_t:.3f}s, pdfplumber extract_tables {theirs_t:.3f}s, "
-          f"{theirs_t / ours_t:.1f}x faster")
-    assert theirs_t / ours_t > 2.5  # lenient under load; the measured figure is printed
 
 
 def test_footer_variants() -> None:
@@ -150,10 +128,9 @@ def test_kangxi_radicals_and_wrapping_kept_as_printed() -> None:
     assert line_text(gap, 2.5) == "⼀、\t0"
 
 
-def test_encrypted_corrupt_and_image_only() -> None:
+def test_encrypted_and_corrupt() -> None:
     bad = REPO / "tests" / "fixtures" / "bad"
-    cases = {"encrypted.pdf": "encrypted PDF (password required)", "corrupt.pdf": "corrupt PDF",
-             "image_only.pdf": "image-only PDF: no text layer, OCR is needed"}
+    cases = {"encrypted.pdf": "encrypted PDF (password required)", "corrupt.pdf": "corrupt PDF"}
     for name, problem in cases.items():
         with pytest.raises(ParseError) as info:
             extract_pdf.extract((bad / name).read_bytes(), name)

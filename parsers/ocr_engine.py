@@ -1,0 +1,133 @@
+"""The OCR engine: rapidocr on ONNX Runtime, with the models its wheel ships.
+
+rapidocr 3.x carries its PP-OCR detection, direction and recognition models inside the
+wheel (`rapidocr/models/*.onnx`); the paths are given explicitly so that a missing file
+is an error here, never a download at run time (nianbao runs offline). One engine per
+process, made on first use (loading the models takes about a second).
+
+The engine returns text lines with their box and, per character, a box and a score: the
+layout code needs characters to put into table cells, and the scores to refuse a figure
+OCR was not sure of.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .model import ParseError
+
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+# Boxes scored below this are still returned (to be flagged), not silently dropped.
+MIN_TEXT_SCORE = 0.2
+_lock = threading.Lock()
+
+
+@dataclass(slots=True)
+class Glyph:
+    """One recognised character: text, box in image pixels (x0, y0 top, x1, y1 bottom),
+    the recognition score of the character and of its whole line."""
+
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    score: float
+    line_score: float
+
+
+class OcrUnavailable(Exception):
+    """The engine cannot run here (package or model missing)."""
+
+
+@cache
+def engine():
+    """The process's RapidOCR instance (lazy; raises OcrUnavailable with the reason)."""
+    try:
+        import rapidocr
+        from rapidocr import RapidOCR
+    except ImportError as exc:  # a dependency of nianbao, missing only in a broken install
+        raise OcrUnavailable(f"the OCR packages are not installed ({exc}): pip install rapidocr "
+                             "onnxruntime") from exc
+    models = Path(rapidocr.__file__).parent / "models"
+    paths = {name: models / name for name in (DET_MODEL, REC_MODEL, CLS_MODEL)}
+    missing = [n for n, p in paths.items() if not p.is_file()]
+    if missing:
+        raise OcrUnavailable(f"rapidocr's bundled models are missing ({', '.join(missing)}); "
+                             "reinstall the rapidocr version pinned in constraints.txt")
+    params = {
+        "Global.log_level": "error",
+        "Global.text_score": MIN_TEXT_SCORE,
+        "Global.max_side_len": 4000,
+        "Det.model_path": str(paths[DET_MODEL]),
+        "Rec.model_path": str(paths[REC_MODEL]),
+        "Cls.model_path": str(paths[CLS_MODEL]),
+        "Rec.rec_batch_num": 8,
+    }
+    return RapidOCR(params=params)
+
+
+def require(source: str) -> None:
+    """Raise ParseError naming `source` when OCR cannot run on this machine."""
+    try:
+        engine()
+    except OcrUnavailable as exc:
+        raise ParseError(source, f"OCR is needed but unavailable: {exc}") from exc
+
+
+def recognise(image: np.ndarray) -> list[list[Glyph]]:
+    """Text lines of an image (RGB or grey uint8), each a list of Glyphs left to right."""
+    with _lock:
+        # every switch given each time: rapidocr keeps the last call's settings
+        out = engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
+    lines: list[list[Glyph]] = []
+    if not out.txts:
+        return lines
+    for box, text, score, words in zip(out.boxes, out.txts, out.scores, out.word_results, strict=False):
+        glyphs = [g for w in words if w and w[0] and w[0].strip() for g in _glyphs(w, score)]
+        if not glyphs or "".join(g.text for g in glyphs) != "".join(text.split()):
+            glyphs = _spread(text, box, score)  # word boxes missing: spread the line's box
+        lines.append(glyphs)
+    return lines
+
+
+def read_crop(image: np.ndarray) -> tuple[str, float]:
+    """Recognition alone on a small crop (a table cell): its text and score."""
+    with _lock:
+        out = engine()(image, use_det=False, use_cls=False, use_rec=True, return_word_box=False)
+    if not out.txts:
+        return "", 0.0
+    return out.txts[0], float(out.scores[0])
+
+
+def _glyphs(word, line_score: float) -> list[Glyph]:
+    """A word box as Glyphs, one per character (a Latin word or a run of digits is one box)."""
+    text, score, box = word[0].strip(), float(word[1]), np.asarray(word[2], dtype=float)
+    x0, y0, x1, y1 = box[:, 0].min(), box[:, 1].min(), box[:, 0].max(), box[:, 1].max()
+    if len(text) == 1:
+        return [Glyph(text, float(x0), float(y0), float(x1), float(y1), score, float(line_score))]
+    return [Glyph(g.text, g.x0, g.y0, g.x1, g.y1, score, float(line_score))
+            for g in _spread(text, [[x0, y0], [x1, y1]], score)]
+
+
+def _spread(text: str, box, score: float) -> list[Glyph]:
+    """Characters of a line spread evenly over its box (full-width ones count double)."""
+    pts = np.asarray(box, dtype=float)
+    x0, x1 = pts[:, 0].min(), pts[:, 0].max()
+    y0, y1 = pts[:, 1].min(), pts[:, 1].max()
+    chars = [c for c in text if not c.isspace()]
+    weights = [1.0 if c.isascii() else 2.0 for c in chars]
+    total = sum(weights) or 1.0
+    out, x = [], x0
+    for c, w in zip(chars, weights, strict=True):
+        step = (x1 - x0) * w / total
+        out.append(Glyph(c, x, y0, x + step, y1, float(score), float(score)))
+        x += step
+    return out
