@@ -352,9 +352,6 @@ class Coordinator:
         return bool(self._scripts["done"](keys=[self.key("requests"), self.key("workers"), self.key("run")],
                                           args=[self.prefix, self.run_id]))
 
-    def queued(self) -> int:
-        return int(self.redis.zcard(self.key("requests")))
-
     def take_slot(self, host: str, delay: float) -> float:
         """0 when a request to `host` may start now (the slot is taken for `delay` seconds),
         else the seconds to wait before asking again."""

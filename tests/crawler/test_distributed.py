@@ -304,6 +304,34 @@ def test_a_worker_killed_mid_crawl_loses_nothing(portal, tmp_path, fx, redis_db,
 
 
 @pytest.mark.slow
+def test_a_worker_stopped_by_sigterm_leaves_the_run_to_the_others(portal, tmp_path, fx, redis_db, redis_url,
+                                                                   single):
+    """A scheduler's SIGTERM stops one worker cleanly: what it took is done or given back, the
+    other worker finishes the run, and the stopped one says so with exit status 1."""
+    server = portal
+    sources = fx.write_sources(tmp_path, server.port)
+    data = tmp_path / "shared"
+    with shared_by(server, redis_db, delay=0.3):
+        mark = server.mark()
+        a = worker(fx, data, sources, redis_url, "a")
+        b = worker(fx, data, sources, redis_url, "b")
+        assert fx.wait_until(lambda: len(by_worker(server.requests_since(mark)).get("a", [])) >= 4,
+                             timeout=60)
+        a.send_signal(signal.SIGTERM)
+        (rc_a, err_a), (rc_b, err_b) = finish(a), finish(b)
+    assert rc_a == 1 and "this worker stopped (shutdown)" in err_a, err_a[-3000:]
+    assert "Traceback" not in err_a + err_b
+    assert rc_b == 0 and "this worker wrote it up" in err_b, err_b[-3000:]
+    log = server.requests_since(mark)
+    fetched = collections.Counter(e["path"] for e in log if e["path"] in documents(fx))
+    assert set(fetched) == documents(fx) and set(fetched.values()) == {1}, "nothing redone, nothing lost"
+    run = journal.read_runs(data)[-1]
+    assert run["settings"]["distributed"]["dead_workers"] == []
+    assert all(r["reports_unaccounted"] == 0 and r["reports_failed"] == 0 for r in run["sources"])
+    assert archive_content(build(fx, data)) == single["archive"]
+
+
+@pytest.mark.slow
 def test_politeness_holds_across_workers(tmp_path, fx, redis_db, redis_url):
     """Two workers, one host with a delay: requests to it start at least the delay apart.
 
