@@ -56,9 +56,12 @@ ENV_CRASH = "NIANBAO_TEST_CRASH_ON"
 MAX_TASKS = 100  # documents per worker before it is replaced (returns fragmented memory)
 # Imported once by the forkserver, so that a new worker (one replacing a killed one too)
 # starts parsing at once instead of importing pdfium, lxml and OpenCC first.
+# The OCR modules come too: every PDF goes through pdf_scan (a page may be an image), and
+# OpenCV's shared libraries mapped inside a worker would count against its memory limit.
 PRELOAD = ["nianbao.parse_pool", "nianbao.parsers.extract_html", "nianbao.parsers.extract_pdf",
            "nianbao.parsers.extract_docx", "nianbao.parsers.extract_text", "nianbao.parsers.report",
-           "nianbao.parsers.detect"]
+           "nianbao.parsers.detect", "nianbao.parsers.pdf_scan", "nianbao.parsers.extract_ocr",
+           "nianbao.parsers.extract_image", "nianbao.parsers.extract_sheet", "nianbao.parsers.extract_doc"]
 
 
 @dataclass(frozen=True)
