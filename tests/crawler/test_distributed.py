@@ -130,6 +130,21 @@ def shared_by(srv: Any, redis_db: Any, workers: int = 2, delay: float = 0.0) -> 
         srv.gate, srv.delay = None, 0.0
 
 
+@contextmanager
+def two_workers(fx, server: Any, tmp_path: Path, redis_db: Any, redis_url: str, *, delay: float = 0.0,
+                sources: Path | None = None, settings: dict[str, str] | None = None) -> Iterator[Any]:
+    """Workers a and b crawling `sources` (the three fixture columns) into tmp_path/shared."""
+    from types import SimpleNamespace
+
+    sources = sources or fx.write_sources(tmp_path, server.port)
+    data = tmp_path / "shared"
+    with shared_by(server, redis_db, delay=delay):
+        mark = server.mark()
+        yield SimpleNamespace(data=data, sources=sources, mark=mark,
+                              a=worker(fx, data, sources, redis_url, "a", settings=settings),
+                              b=worker(fx, data, sources, redis_url, "b", settings=settings))
+
+
 @pytest.fixture
 def redis_db(redis_url):
     """The test's redis database, empty at the start; a client for looking inside."""
@@ -221,14 +236,10 @@ def single(portal, tmp_path_factory, fx):
 def test_two_workers_fetch_each_report_once_and_build_the_same_archive(portal, tmp_path, fx, redis_db,
                                                                        redis_url, single):
     server = portal
-    sources = fx.write_sources(tmp_path, server.port)
-    data = tmp_path / "shared"
-    with shared_by(server, redis_db, delay=0.05):
-        mark = server.mark()
-        a = worker(fx, data, sources, redis_url, "a")
-        b = worker(fx, data, sources, redis_url, "b")
-        (rc_a, err_a), (rc_b, err_b) = finish(a), finish(b)
-    log = server.requests_since(mark)
+    with two_workers(fx, server, tmp_path, redis_db, redis_url, delay=0.05) as run:
+        (rc_a, err_a), (rc_b, err_b) = finish(run.a), finish(run.b)
+    data, sources = run.data, run.sources
+    log = server.requests_since(run.mark)
     assert (rc_a, rc_b) == (0, 0), err_a[-3000:] + err_b[-3000:]
     fetched = collections.Counter(e["path"] for e in log if e["path"] in documents(fx))
     assert set(fetched) == documents(fx) and set(fetched.values()) == {1}, fetched
@@ -270,19 +281,15 @@ def test_two_workers_fetch_each_report_once_and_build_the_same_archive(portal, t
 @pytest.mark.slow
 def test_a_worker_killed_mid_crawl_loses_nothing(portal, tmp_path, fx, redis_db, redis_url, single):
     server = portal
-    sources = fx.write_sources(tmp_path, server.port)
-    data = tmp_path / "shared"
-    with shared_by(server, redis_db, delay=0.3):
-        mark = server.mark()
-        a = worker(fx, data, sources, redis_url, "a")
-        b = worker(fx, data, sources, redis_url, "b")
+    with two_workers(fx, server, tmp_path, redis_db, redis_url, delay=0.3) as run:
         # a has requests in flight: its processing hash holds them when it dies
-        assert fx.wait_until(lambda: len(by_worker(server.requests_since(mark)).get("a", [])) >= 4
+        assert fx.wait_until(lambda: len(by_worker(server.requests_since(run.mark)).get("a", [])) >= 4
                              and redis_db.hlen("nianbao:crawl:processing:a") > 0, timeout=60)
         in_flight = redis_db.hlen("nianbao:crawl:processing:a")
-        a.send_signal(signal.SIGKILL)
-        a.wait(timeout=30)
-        rc_b, err_b = finish(b)
+        run.a.send_signal(signal.SIGKILL)
+        run.a.wait(timeout=30)
+        rc_b, err_b = finish(run.b)
+    data, mark = run.data, run.mark
     assert rc_b == 0, err_b[-3000:]
     assert in_flight >= 2  # a token and its priority per request
     log = server.requests_since(mark)
@@ -309,16 +316,12 @@ def test_a_worker_stopped_by_sigterm_leaves_the_run_to_the_others(portal, tmp_pa
     """A scheduler's SIGTERM stops one worker cleanly: what it took is done or given back, the
     other worker finishes the run, and the stopped one says so with exit status 1."""
     server = portal
-    sources = fx.write_sources(tmp_path, server.port)
-    data = tmp_path / "shared"
-    with shared_by(server, redis_db, delay=0.3):
-        mark = server.mark()
-        a = worker(fx, data, sources, redis_url, "a")
-        b = worker(fx, data, sources, redis_url, "b")
-        assert fx.wait_until(lambda: len(by_worker(server.requests_since(mark)).get("a", [])) >= 4,
+    with two_workers(fx, server, tmp_path, redis_db, redis_url, delay=0.3) as run:
+        assert fx.wait_until(lambda: len(by_worker(server.requests_since(run.mark)).get("a", [])) >= 4,
                              timeout=60)
-        a.send_signal(signal.SIGTERM)
-        (rc_a, err_a), (rc_b, err_b) = finish(a), finish(b)
+        run.a.send_signal(signal.SIGTERM)
+        (rc_a, err_a), (rc_b, err_b) = finish(run.a), finish(run.b)
+    data, mark = run.data, run.mark
     assert rc_a == 1 and "this worker stopped (shutdown)" in err_a, err_a[-3000:]
     assert "Traceback" not in err_a + err_b
     assert rc_b == 0 and "this worker wrote it up" in err_b, err_b[-3000:]
@@ -343,17 +346,15 @@ def test_politeness_holds_across_workers(tmp_path, fx, redis_db, redis_url):
         srv = start_portal(fx, host)
     except OSError as exc:
         pytest.skip(f"cannot listen on {host}: {exc}")
-    srv.gate = lambda: redis_db.scard("nianbao:crawl:live") >= 2
+    delay = 0.4
     try:
         sources = tmp_path / "sources.yaml"
         sources.write_text(fx.sources_yaml(srv.port, ("fx-trs", "fx-hanweb")).replace("127.0.0.1", host),
                            encoding="utf-8")
-        delay = 0.4
         polite = {"DOWNLOAD_DELAY": str(delay), "AUTOTHROTTLE_ENABLED": "False"}
-        data = tmp_path / "data"
-        a = worker(fx, data, sources, redis_url, "a", settings=polite)
-        b = worker(fx, data, sources, redis_url, "b", settings=polite)
-        (rc_a, err_a), (rc_b, err_b) = finish(a), finish(b)
+        with two_workers(fx, srv, tmp_path, redis_db, redis_url, sources=sources, settings=polite) as run:
+            (rc_a, err_a), (rc_b, err_b) = finish(run.a), finish(run.b)
+        data = run.data
     finally:
         stop_portal(srv)
     assert (rc_a, rc_b) == (0, 0), err_a[-3000:] + err_b[-3000:]
