@@ -64,7 +64,8 @@ def run(ctx: Context) -> Result:
         "generate_seconds": round(time.perf_counter() - t0, 1),
         "server": "http.server.ThreadingHTTPServer, in-memory, HTTP/1.1 keep-alive, TCP_NODELAY",
     }
-    settings_note = "AUTOTHROTTLE off, DOWNLOAD_DELAY 0, CONCURRENT_REQUESTS 16 (both spiders)"
+    settings_note = ("AUTOTHROTTLE off, DOWNLOAD_DELAY 0, CONCURRENT_REQUESTS 16, CONCURRENT_ITEMS 1 "
+                     "(both spiders)")
     res.details["settings"] = settings_note
     timeout = 120 if ctx.quick else 900
     with portal_mod.PortalServer(portal) as server:

@@ -9,6 +9,14 @@ response records, HTTP headers, fetch time) and described by one line of
 An unchanged re-fetch is not stored again: a capture is new when its URL was never
 captured, changed when the bytes differ from the URL's latest capture, and skipped when
 the same URL+sha256 pair is already in the index (so a resumed crawl never duplicates).
+
+Layout. A single-process crawl writes `captures/index.jsonl` and `captures/*.warc.gz`.
+The workers of a distributed crawl (`nianbao crawl --redis`, crawler/distributed.py) each
+write a store of their own, `captures/workers/<worker>/` (index, WARC files, run journal),
+under their own lock, so that any number of them share one data directory without
+sharing a file; `warc_file` in their records is relative to `captures/` as always
+(`workers/<worker>/nianbao-….warc.gz`). `read_index` reads all of them as one store, each
+URL+sha256 once; a worker directory copied from another machine is merged by the copy.
 """
 
 from __future__ import annotations
@@ -17,8 +25,12 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import heapq
 import json
 import os
+import re
+import time
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +46,8 @@ from ..contract import CaptureRecord, RecordError, validate
 
 INDEX_NAME = "index.jsonl"
 CAPTURES_DIR = "captures"
+WORKERS_DIR = "workers"  # captures/workers/<worker>/: the stores of distributed-crawl workers
+_WORKER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 # The index fields, in the order they are written: nianbao.contract.CaptureRecord.
 FIELDS = tuple(CaptureRecord.__annotations__)
@@ -59,10 +73,12 @@ class StoreWriteError(CaptureError):
     permission, I/O error): the crawl stops instead of downloading what it cannot keep.
     """
 
-    def __init__(self, message: str, error: OSError) -> None:
+    def __init__(self, message: str, error: OSError, taken_back: list[CaptureRecord] | None = None) -> None:
         super().__init__(message)
         self.errno = error.errno
         self.unusable = error.errno in _STORE_UNUSABLE
+        # captures added earlier but not yet committed, taken back with this one (group commit)
+        self.taken_back: list[CaptureRecord] = list(taken_back or [])
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -126,6 +142,32 @@ def _parse_index_lines(path: Path, text: str) -> list[CaptureRecord]:
     return records
 
 
+def worker_dir(data_dir: str | os.PathLike[str], worker: str) -> Path:
+    """The store of one distributed-crawl worker: captures/workers/<worker>/."""
+    if not _WORKER_NAME.match(worker):
+        raise CaptureError(f"{worker!r}: a worker name is letters, digits, '.', '_' or '-' (64 at most)")
+    return captures_dir(data_dir) / WORKERS_DIR / worker
+
+
+def store_dirs(data_dir: str | os.PathLike[str]) -> list[Path]:
+    """Every store folder of a data directory: captures/ first, then each worker's, by name."""
+    root = captures_dir(data_dir)
+    workers = root / WORKERS_DIR
+    found = sorted(p for p in workers.iterdir() if p.is_dir()) if workers.is_dir() else []
+    return [root, *found]
+
+
+def has_captures(data_dir: str | os.PathLike[str]) -> bool:
+    """True when some store of the data directory has an index (something was captured)."""
+    return any((d / INDEX_NAME).exists() for d in store_dirs(data_dir))
+
+
+def _read_one(path: Path) -> list[CaptureRecord]:
+    if not path.exists():
+        return []
+    return _parse_index_lines(path, path.read_text(encoding="utf-8"))
+
+
 def read_index(data_dir: str | os.PathLike[str]) -> list[CaptureRecord]:
     """All capture records of the store, oldest first (later lines are later captures).
 
@@ -133,11 +175,23 @@ def read_index(data_dir: str | os.PathLike[str]) -> list[CaptureRecord]:
     is ignored (its WARC record may exist but it was never announced); any other bad line,
     or a record without the fields and types of CaptureRecord, raises CaptureError naming
     the file, the line and the problem.
+
+    With worker stores (captures/workers/*/), every index is read and the records are
+    merged by fetch time, each index keeping its own order; a URL+sha256 captured by two
+    workers (a request redone after its worker was killed) is kept once, the first.
     """
-    path = captures_dir(data_dir) / INDEX_NAME
-    if not path.exists():
-        return []
-    return _parse_index_lines(path, path.read_text(encoding="utf-8"))
+    lists = [_read_one(d / INDEX_NAME) for d in store_dirs(data_dir)]
+    lists = [records for records in lists if records]
+    if len(lists) <= 1:
+        return lists[0] if lists else []
+    out: list[CaptureRecord] = []
+    seen: set[tuple[str, str]] = set()
+    for rec in heapq.merge(*lists, key=lambda r: r["fetched_at"]):
+        pair = (rec["url"], rec["sha256"])
+        if pair not in seen:
+            seen.add(pair)
+            out.append(rec)
+    return out
 
 
 def read_payload(data_dir: str | os.PathLike[str], record: Mapping[str, Any]) -> bytes:
@@ -202,22 +256,63 @@ class Fetched:
     fetched_at: datetime | None = None
 
 
+# warcio gzips at level 9; level 6 is zlib's default: 30% less time a capture for WARC files
+# about 2% larger (measured on the benchmark portal's report pages).
+GZIP_LEVEL = 6
+
+
+def _gzip_member(record: Any) -> bytes:
+    """One WARC record as its own gzip member (what a .warc.gz is made of)."""
+    plain = BytesIO()
+    WARCWriter(plain, gzip=False).write_record(record)
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return packer.compress(plain.getvalue()) + packer.flush()
+
+
+@dataclass
+class _Pending:
+    """A capture whose WARC records are written but not yet announced (group commit)."""
+
+    record: CaptureRecord
+    line: bytes
+    previous: CaptureRecord | None
+
+
 class CaptureStore:
     """Writer side of the store, owned by one crawl at a time (an exclusive lock).
 
     `latest(url)` gives the last capture of a URL (for conditional requests and for
     re-reading an unchanged page's links); `add()` stores a fetch when it is new or
     changed and returns its index record, or None when the bytes are already stored.
+
+    `worker` makes this the store of one distributed-crawl worker (captures/workers/NAME/);
+    it still knows every capture of the data directory (conditional requests, no duplicates).
+
+    `group_commit`: by default each capture is synced and announced in the index before
+    `add()` returns (two fsyncs a capture). With group commit, `add()` writes the WARC
+    records and returns; `commit()` (the crawl calls it every second and at the end) syncs
+    the WARC file once, then announces all the captures added since in one synced append.
+    The index still never names bytes that are not on disk; a kill loses only captures not
+    yet announced (their WARC records are unannounced bytes, like a write cut short), which
+    the next crawl fetches again. A commit that fails takes every pending capture back
+    (StoreWriteError.taken_back) so that the crawl can count them as failed.
     """
 
-    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str], *, worker: str | None = None,
+                 group_commit: bool = False) -> None:
         self.data_dir = Path(data_dir)
-        self.dir = captures_dir(data_dir)
+        self.worker = worker
+        self.dir = worker_dir(data_dir, worker) if worker else captures_dir(data_dir)
+        self._prefix = f"{WORKERS_DIR}/{worker}/" if worker else ""  # warc_file is relative to captures/
         self.index_path = self.dir / INDEX_NAME
+        self.group_commit = group_commit
         self._latest: dict[str, CaptureRecord] = {}
         self._seen: set[tuple[str, str]] = set()
         self._warc_name: str | None = None
+        self._warc_fd: int | None = None
+        self._pending: list[_Pending] = []
         self._lock: IO[str] | None = None
+        self.last_commit = time.monotonic()
         for rec in read_index(self.data_dir):
             self._latest[rec["url"]] = rec
             self._seen.add((rec["url"], rec["sha256"]))
@@ -243,16 +338,24 @@ class CaptureStore:
         return self
 
     def close(self) -> None:
-        if self._warc_name is not None:
-            warc = self.dir / self._warc_name
-            with contextlib.suppress(OSError):
-                if warc.stat().st_size == 0:
-                    warc.unlink()
-            self._warc_name = None
-        if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
-            self._lock = None
+        """Commit what is pending, give the lock back; an empty WARC file is removed."""
+        try:
+            self.commit()
+        finally:
+            if self._warc_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._warc_fd)
+                self._warc_fd = None
+            if self._warc_name is not None:
+                warc = self.dir / self._warc_name
+                with contextlib.suppress(OSError):
+                    if warc.stat().st_size == 0:
+                        warc.unlink()
+                self._warc_name = None
+            if self._lock is not None:
+                fcntl.flock(self._lock, fcntl.LOCK_UN)
+                self._lock.close()
+                self._lock = None
 
     def __enter__(self) -> CaptureStore:
         return self.open()
@@ -268,6 +371,11 @@ class CaptureStore:
     def payload(self, record: CaptureRecord) -> bytes:
         return read_payload(self.data_dir, record)
 
+    @property
+    def pending(self) -> int:
+        """Captures added but not yet committed (group commit)."""
+        return len(self._pending)
+
     # -- writing -----------------------------------------------------------------------
     def _warc_path(self) -> Path:
         if self._warc_name is None:
@@ -275,11 +383,21 @@ class CaptureStore:
             self._warc_name = f"nianbao-{stamp}-{os.getpid()}.warc.gz"
         return self.dir / self._warc_name
 
+    def _open_warc(self, url: str) -> int:
+        """The WARC file of this store, opened once for appending."""
+        if self._warc_fd is None:
+            warc = self._warc_path()
+            try:
+                self.dir.mkdir(parents=True, exist_ok=True)
+                self._warc_fd = os.open(warc, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise StoreWriteError(f"{url}: cannot write {warc}: {exc.strerror or exc}", exc) from exc
+        return self._warc_fd
+
     @staticmethod
     def _records(fetched: Fetched, digest: str, when: datetime) -> bytes:
-        """The response and request WARC records of one fetch, gzipped, as bytes."""
-        out = BytesIO()
-        writer = WARCWriter(out, gzip=True)
+        """The response and request WARC records of one fetch, one gzip member each, as bytes."""
+        writer = WARCWriter(None, gzip=False)
         headers = [(k, v) for k, v in fetched.headers if k.lower() not in _TRANSPORT_HEADERS]
         headers.append(("Content-Length", str(len(fetched.body))))
         warc_date = when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -307,11 +425,9 @@ class CaptureStore:
             ),
             warc_headers_dict={"WARC-Date": warc_date},
         )
-        writer.write_record(response)
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         request.rec_headers.add_header("WARC-Concurrent-To", response_id)
-        writer.write_record(request)
-        return out.getvalue()
+        return _gzip_member(response) + _gzip_member(request)
 
     def add(self, fetched: Fetched, meta: Mapping[str, Any]) -> CaptureRecord | None:
         """Store `fetched` if new or changed; returns the index record written, else None.
@@ -320,7 +436,8 @@ class CaptureStore:
         title, published, agency, region, level). The WARC records are written and synced
         before the index line that points at them, and either write failing takes both
         back: the index never names bytes that are not in the store. A failed write
-        raises StoreWriteError naming the URL, the file and the system's reason.
+        raises StoreWriteError naming the URL, the file and the system's reason. With
+        group commit the sync and the index line wait for `commit()`.
         """
         digest = hashlib.sha256(fetched.body).hexdigest()
         if (fetched.url, digest) in self._seen:
@@ -328,45 +445,44 @@ class CaptureStore:
         previous = self._latest.get(fetched.url)
         when = fetched.fetched_at or datetime.now(UTC)
         data = self._records(fetched, digest, when)
+        fd = self._open_warc(fetched.url)
         warc = self._warc_path()
+        offset = os.fstat(fd).st_size
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(warc, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise StoreWriteError(f"{fetched.url}: cannot write {warc}: {exc.strerror or exc}", exc) from exc
-        try:
-            offset = os.fstat(fd).st_size
-            try:
-                _write_all(fd, data)
+            _write_all(fd, data)
+            if not self.group_commit:
                 _fsync(fd)
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, offset)
-                raise StoreWriteError(
-                    f"{fetched.url}: cannot write its capture to {warc}: {exc.strerror or exc}", exc
-                ) from exc
-            record: CaptureRecord = {
-                "url": fetched.url,
-                "sha256": digest,
-                "content_type": _header(fetched.headers, "content-type"),
-                "fetched_at": when.isoformat().replace("+00:00", "Z"),
-                "http_status": fetched.status,
-                "etag": _header(fetched.headers, "etag"),
-                "last_modified": _header(fetched.headers, "last-modified"),
-                "length": len(fetched.body),
-                "warc_file": warc.name,
-                "warc_offset": offset,
-                "kind": meta.get("kind", "page"),
-                "report_url": meta.get("report_url") or fetched.url,
-                "source_id": meta.get("source_id"),
-                "title": meta.get("title"),
-                "published": meta.get("published"),
-                "agency": meta.get("agency"),
-                "region": meta.get("region"),
-                "level": meta.get("level"),
-                "change": "new" if previous is None else "changed",
-            }
-            line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, offset)
+            raise StoreWriteError(
+                f"{fetched.url}: cannot write its capture to {warc}: {exc.strerror or exc}", exc
+            ) from exc
+        record: CaptureRecord = {
+            "url": fetched.url,
+            "sha256": digest,
+            "content_type": _header(fetched.headers, "content-type"),
+            "fetched_at": when.isoformat().replace("+00:00", "Z"),
+            "http_status": fetched.status,
+            "etag": _header(fetched.headers, "etag"),
+            "last_modified": _header(fetched.headers, "last-modified"),
+            "length": len(fetched.body),
+            "warc_file": self._prefix + warc.name,
+            "warc_offset": offset,
+            "kind": meta.get("kind", "page"),
+            "report_url": meta.get("report_url") or fetched.url,
+            "source_id": meta.get("source_id"),
+            "title": meta.get("title"),
+            "published": meta.get("published"),
+            "agency": meta.get("agency"),
+            "region": meta.get("region"),
+            "level": meta.get("level"),
+            "change": "new" if previous is None else "changed",
+        }
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        if self.group_commit:
+            self._pending.append(_Pending(record, line, previous))
+        else:
             try:
                 append_durably(self.index_path, line)
             except OSError as exc:
@@ -375,8 +491,39 @@ class CaptureStore:
                 raise StoreWriteError(
                     f"{fetched.url}: cannot add its capture to {self.index_path}: {exc.strerror or exc}", exc
                 ) from exc
-        finally:
-            os.close(fd)
         self._latest[fetched.url] = record
         self._seen.add((fetched.url, digest))
         return record
+
+    def commit(self) -> list[CaptureRecord]:
+        """Make the captures added since the last commit durable and announce them.
+
+        The WARC file is synced first, then their index lines are appended and synced in
+        one write. On failure every pending capture is taken back (its WARC bytes cut off,
+        the store forgets it) and StoreWriteError lists them in `taken_back`.
+        """
+        self.last_commit = time.monotonic()
+        if not self._pending:
+            return []
+        pending, self._pending = self._pending, []
+        records = [p.record for p in pending]
+        try:
+            if self._warc_fd is not None:
+                _fsync(self._warc_fd)
+            append_durably(self.index_path, b"".join(p.line for p in pending))
+        except OSError as exc:
+            if self._warc_fd is not None:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._warc_fd, pending[0].record["warc_offset"])
+            for p in reversed(pending):
+                self._seen.discard((p.record["url"], p.record["sha256"]))
+                if p.previous is None:
+                    self._latest.pop(p.record["url"], None)
+                else:
+                    self._latest[p.record["url"]] = p.previous
+            first = records[0]["url"]
+            raise StoreWriteError(
+                f"{first}: cannot add {len(records)} capture(s) to {self.index_path}: {exc.strerror or exc}",
+                exc, taken_back=records,
+            ) from exc
+        return records

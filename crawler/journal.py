@@ -7,6 +7,10 @@ archive's source-health tables are loaded from these lines (archive/health.py), 
 made with ``--no-build``, or an archive rebuilt from the store, keeps its history; the
 crawler itself never writes SQL. ``last_crawl.json`` keeps the last run alone, for
 scripts that read only that.
+
+A distributed crawl's run is written by its last worker into that worker's store
+(``captures/workers/<worker>/runs.jsonl``, crawler/distributed.py); `read_runs` reads the
+journals of every store of the data directory.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .captures import CaptureError, append_durably, captures_dir
+from .captures import CaptureError, append_durably, captures_dir, store_dirs, worker_dir
 
 RUNS_NAME = "runs.jsonl"
 LAST_NAME = "last_crawl.json"
@@ -57,9 +61,10 @@ def recorded_settings(settings: Any) -> dict[str, Any]:
     return out
 
 
-def write_run(data_dir: str | os.PathLike[str], run: dict[str, Any]) -> None:
-    """Append `run` to the store's run journal and replace last_crawl.json."""
-    folder = captures_dir(data_dir)
+def write_run(data_dir: str | os.PathLike[str], run: dict[str, Any], *, worker: str | None = None) -> None:
+    """Append `run` to the store's run journal (a worker's own, with `worker`) and replace
+    last_crawl.json beside it."""
+    folder = worker_dir(data_dir, worker) if worker else captures_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     line = json.dumps(run, ensure_ascii=False, sort_keys=True)
     # whole or not at all: a full disk never leaves half a line for the next run to append to
@@ -76,8 +81,23 @@ def write_run(data_dir: str | os.PathLike[str], run: dict[str, Any]) -> None:
 
 
 def read_runs(data_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Every run recorded in the store, oldest first; a line cut short by a kill is skipped."""
-    path = Path(captures_dir(data_dir)) / RUNS_NAME
+    """Every run recorded in the store, oldest first; a line cut short by a kill is skipped.
+
+    The journals of distributed-crawl workers are read too; runs are then ordered by start.
+    """
+    journals = [runs for runs in (_read_journal(d / RUNS_NAME) for d in store_dirs(data_dir)) if runs]
+    if len(journals) <= 1:
+        return journals[0] if journals else []
+    seen: set[str] = set()
+    out = []
+    for run in sorted((r for runs in journals for r in runs), key=lambda r: str(r.get("started") or "")):
+        if run["run_id"] not in seen:
+            seen.add(run["run_id"])
+            out.append(run)
+    return out
+
+
+def _read_journal(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     runs = []

@@ -15,6 +15,10 @@ USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao; contact: nianbao@users.n
 ROBOTSTXT_OBEY = True
 
 CONCURRENT_REQUESTS = 8
+# Items and requests of one response go through the (synchronous) capture pipeline one by
+# one: Scrapy's default of 100 starts 100 asyncio tasks per response for nothing, which cost
+# the spider a third of its pages/s in `make bench` (docs/benchmarks.md).
+CONCURRENT_ITEMS = 1
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
@@ -61,3 +65,6 @@ NIANBAO_DATA_DIR = "data"
 NIANBAO_MAX_LIST_PAGES = 1000
 # Re-download attachments whose server sent no ETag/Last-Modified (normally skipped once captured).
 NIANBAO_RECHECK_ALL = False
+# Captures are synced and announced in the index in groups, every this many seconds (and at
+# the end of the crawl); 0 syncs each capture on its own (crawler/pipelines.py).
+NIANBAO_CAPTURE_COMMIT_SECONDS = 1.0

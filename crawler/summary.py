@@ -7,6 +7,11 @@ any of its documents failed. `reports_unaccounted` is what is left (a crawl stop
 half-way): found = new + changed + unchanged + failed + unaccounted, always. A crawl
 that finished leaves nothing unaccounted (`Tally.close`): every link is captured,
 unchanged, or failed with a kind and a reason.
+
+Every change goes through a method of `Tally`, which can also log it as an event (a JSON
+list). The workers of a distributed crawl send their events to redis as their requests
+are done; the last worker replays all of them into one tally (`Tally.replay`) and closes
+that: every count here merges in any order (sums, unions, the worst outcome of a link).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class SourceTally:
     failure_records: list[dict[str, Any]] = field(default_factory=list)  # {url, report_url, kind, reason}
     outcomes: dict[str, str] = field(default_factory=dict)  # report URL -> new|changed|unchanged|failed
     listed: set[str] = field(default_factory=set)  # list pages requested (no page read twice)
+    excluded: set[str] = field(default_factory=set)  # report links robots.txt or offsite rules keep out
 
     def report_found(self, url: str, title: str | None, published: str | None) -> None:
         self.reports.add(url)
@@ -70,7 +76,7 @@ class SourceTally:
         capture store that cannot be written) leaves its unfetched links unaccounted — a
         resumed crawl fetches them — and each is listed with kind `interrupted` and why.
         """
-        for url in sorted(u for u in self.reports if u not in self.outcomes):
+        for url in sorted(u for u in self.reports - self.excluded if u not in self.outcomes):
             if finish_reason == "finished":
                 self.fail(url, "other", (dropped or {}).get(url)
                           or "the crawl ended without a response or an error for this link", url)
@@ -81,7 +87,7 @@ class SourceTally:
                 {"url": url, "report_url": url, "kind": "interrupted", "reason": reason})
 
     def row(self) -> dict[str, Any]:
-        found = self.reports
+        found = self.reports - self.excluded
         states = Counter(self.outcomes[u] for u in found if u in self.outcomes)
         row: dict[str, Any] = {
             "source_id": self.source_id,
@@ -110,10 +116,27 @@ class SourceTally:
 
 
 class Tally:
-    """Counts for every source of one crawl, in registry order."""
+    """Counts for every source of one crawl, in registry order.
 
-    def __init__(self, source_ids: list[str]) -> None:
+    With `log_events`, every change is also appended to `events` (`take_events()` hands
+    them over) so that another process can `replay` them: the distributed crawl's merge.
+    """
+
+    def __init__(self, source_ids: list[str], *, log_events: bool = False) -> None:
         self.sources = {sid: SourceTally(sid) for sid in source_ids}
+        self.events: list[list[Any]] | None = [] if log_events else None
+        self.dropped: dict[str, str] = {}  # report URL -> why the scheduler dropped its request
+
+    def _log(self, *event: Any) -> None:
+        if self.events is not None:
+            self.events.append(list(event))
+
+    def take_events(self) -> list[list[Any]]:
+        """The events logged since the last call (and forget them)."""
+        if self.events is None:
+            return []
+        out, self.events = self.events, []
+        return out
 
     def get(self, source_id: str | None) -> SourceTally:
         sid = source_id or "?"
@@ -121,28 +144,93 @@ class Tally:
             self.sources[sid] = SourceTally(sid)
         return self.sources[sid]
 
+    def list_page(self, source_id: str | None, links: int, adapters: list[str] | None = None) -> None:
+        """A list page was read: `links` links on it; `adapters` that read the column page."""
+        t = self.get(source_id)
+        t.pages += 1
+        t.list_links += links
+        if adapters and not t.adapters:
+            t.adapters = list(adapters)
+        self._log("list", source_id, links, adapters)
+
+    def report_found(self, source_id: str | None, url: str, title: str | None, published: str | None) -> None:
+        """A report link on a list page (or a document of one, fetched by another worker)."""
+        t = self.get(source_id)
+        known = url in t.reports
+        t.report_found(url, title, published)
+        if not known:  # the union of what workers found: once each is enough
+            self._log("found", source_id, url, title, published)
+
+    def excluded(self, source_id: str | None, url: str) -> None:
+        """A report link that robots.txt or the offsite rule keeps out: not counted as found."""
+        self.get(source_id).excluded.add(url)
+        self._log("excluded", source_id, url)
+
     def captured(self, source_id: str | None, record: dict[str, Any] | None,
                  report_url: str | None = None) -> None:
         """A document of `report_url` was fetched: stored (`record`) or unchanged (None)."""
         t = self.get(source_id)
-        if record is None:
+        change = None if record is None else record["change"]
+        if change is None:
             t.unchanged += 1
             t.outcome(report_url, "unchanged")
-        elif record["change"] == "new":
+        elif change == "new":
             t.new += 1
             # a new attachment of a known page is a change of the report, not a new report
-            t.outcome(report_url, "new" if record["url"] == report_url else "changed")
+            t.outcome(report_url, "new" if record is not None and record["url"] == report_url else "changed")
         else:
             t.changed += 1
             t.outcome(report_url, "changed")
+        self._log("captured", source_id, change, None if record is None else record["url"], report_url)
 
     def failed(self, source_id: str | None, url: str, kind: str, reason: str,
                report_url: str | None = None) -> None:
         self.get(source_id).fail(url, kind, reason, report_url)
+        self._log("failed", source_id, url, kind, reason, report_url)
+
+    def uncaptured(self, source_id: str | None, record: dict[str, Any], reason: str,
+                   report_url: str | None = None) -> None:
+        """A document counted as stored whose group commit failed: it failed (`store`)."""
+        t = self.get(source_id)
+        if record.get("change") == "new":
+            t.new -= 1
+        else:
+            t.changed -= 1
+        t.fail(record["url"], "store", reason, report_url)
+        self._log("uncaptured", source_id, {"url": record["url"], "change": record.get("change")},
+                  reason, report_url)
+
+    def drop(self, report_url: str, reason: str) -> None:
+        """The scheduler dropped a request of `report_url` (a duplicate): the reason, if it stays
+        without an outcome."""
+        if report_url not in self.dropped:
+            self.dropped[report_url] = reason
+            self._log("dropped", report_url, reason)
+
+    def replay(self, events: list[list[Any]]) -> None:
+        """Apply events logged by another Tally (of the same crawl) to this one."""
+        for kind, *args in events:
+            if kind == "list":
+                self.list_page(args[0], args[1], args[2])
+            elif kind == "found":
+                self.report_found(*args)
+            elif kind == "excluded":
+                self.excluded(*args)
+            elif kind == "captured":
+                sid, change, url, report_url = args
+                self.captured(sid, None if change is None else {"change": change, "url": url}, report_url)
+            elif kind == "failed":
+                self.failed(*args)
+            elif kind == "uncaptured":
+                self.uncaptured(*args)
+            elif kind == "dropped":
+                self.drop(*args)
+            else:
+                raise ValueError(f"unknown tally event {kind!r}")
 
     def close(self, finish_reason: str | None, dropped: Mapping[str, str] | None = None) -> None:
         for t in self.sources.values():
-            t.close(finish_reason, dropped)
+            t.close(finish_reason, {**self.dropped, **(dropped or {})})
 
     def rows(self) -> list[dict[str, Any]]:
         return [t.row() for t in self.sources.values()]

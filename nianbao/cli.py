@@ -105,14 +105,16 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from nianbao.crawler.captures import has_captures
+
     from . import pipeline, runs
 
     failed = 0
     data_dir = runs.data_dir_for(args.db, args.data)
-    index = data_dir / "captures" / "index.jsonl"
+    stored = has_captures(data_dir)  # captures/index.jsonl, or the stores of distributed-crawl workers
     load_store = args.captures or not args.files
     if load_store:
-        if not index.exists():
+        if not stored:
             _eprint(f"no captures in {data_dir}/captures" + ("" if args.files else " and no files given")
                     + ": nothing to load from the store")
             if not args.files:
@@ -129,7 +131,7 @@ def _build(args: argparse.Namespace) -> int:
         summary = pipeline.build_from_files(args.db, args.files, url=args.url, parsing=_parse_settings(args))
         _print_lines(summary)
         failed += len(summary.failed)
-    if load_store and index.exists():
+    if load_store and stored:
         runs.record_store(args.db, data_dir)
     else:
         from nianbao.archive import coverage, load
@@ -144,6 +146,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl the registry (or the given column URLs), then load what was fetched."""
     from nianbao.archive.transaction import ArchiveBusy
     from nianbao.crawler.captures import CaptureError
+    from nianbao.crawler.distributed import DistributedError
     from nianbao.crawler.sources import SourceError
 
     from . import runs
@@ -153,8 +156,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     try:
         outcome = runs.crawl_and_build(args.db, data_dir, sources_file=args.sources, urls=args.urls,
                                        settings=settings, build=not args.no_build,
-                                       parsing=_parse_settings(args))
-    except (SourceError, CaptureError, ValueError, ArchiveBusy) as exc:
+                                       parsing=_parse_settings(args), redis=args.redis, worker=args.worker)
+    except (SourceError, CaptureError, DistributedError, ValueError, ArchiveBusy) as exc:
         _eprint(f"error: {exc}")
         return runs.EXIT_USAGE
     for line in outcome.lines:
@@ -259,6 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=DEFAULT_DB, help=f"archive database (default {DEFAULT_DB})")
     p.add_argument("--data", help=DATA_HELP)
     p.add_argument("--no-build", action="store_true", help="only crawl; load later with `nianbao build`")
+    p.add_argument("--redis", metavar="URL",
+                   help="be one worker of a distributed crawl: processes on any machines started with "
+                   "the same redis://HOST:PORT/N share one queue and duplicate filter, each writing "
+                   "its captures to DATA/captures/workers/NAME/; implies --no-build (docs/scale.md)")
+    p.add_argument("--worker", metavar="NAME",
+                   help="with --redis: this worker's name (default: the host name and a number)")
     _scrapy_set(p)
     _limit_options(p)
     p.set_defaults(func=cmd_crawl)

@@ -64,15 +64,26 @@ def crawl_and_build(
     settings: Mapping[str, Any] | None = None,
     build: bool = True,
     parsing: Any = None,  # parse_pool.Settings: time/memory limits and workers of the build step
+    redis: str | None = None,
+    worker: str | None = None,
 ) -> CrawlOutcome:
-    """Crawl, load what is new, record the run in the archive; the lines to print and the exit status."""
+    """Crawl, load what is new, record the run in the archive; the lines to print and the exit status.
+
+    With `redis` this process is one worker of a distributed crawl and does not build: the
+    other workers' captures are not all written yet (`nianbao build` afterwards loads them all).
+    """
     from nianbao.archive import coverage, health, load, transaction
     from nianbao.crawler import run
 
     from . import pipeline
 
-    crawl = run.crawl(data_dir, sources_file=sources_file, urls=tuple(urls), settings=settings)
+    crawl = run.crawl(data_dir, sources_file=sources_file, urls=tuple(urls), settings=settings,
+                      redis=redis, worker=worker)
     out = CrawlOutcome(per_source=crawl.per_source)
+    if crawl.worker is not None:
+        out.lines = crawl.lines()
+        out.exit_status = crawl.exit_status
+        return out
     if not crawl.per_source:
         out.lines = [*crawl.lines(), "nothing to crawl: no URL given and no verified source in the registry"]
         out.exit_status = EXIT_USAGE

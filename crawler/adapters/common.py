@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
+from weakref import WeakKeyDictionary
 
 from parsel import Selector
 from scrapy import Request
@@ -79,8 +80,22 @@ def anchor_title(a: Selector) -> str:
     return text
 
 
+# entries_from() of a whole page, kept while its selector lives: the platform adapter and
+# the generic one both read every link of each list page, which cost the spider twice.
+_PAGE_ENTRIES: WeakKeyDictionary[Selector, tuple[str, list[Entry]]] = WeakKeyDictionary()
+
+
 def entries_from(sel: Selector, base: str) -> list[Entry]:
     """Every link of a list (fragment) with its title and the date printed next to it."""
+    cached = _PAGE_ENTRIES.get(sel)
+    if cached is not None and cached[0] == base:
+        return list(cached[1])
+    out = _entries_from(sel, base)
+    _PAGE_ENTRIES[sel] = (base, out)
+    return list(out)
+
+
+def _entries_from(sel: Selector, base: str) -> list[Entry]:
     out: list[Entry] = []
     for a in sel.xpath("//a[@href]"):
         href = a.attrib.get("href", "").strip()

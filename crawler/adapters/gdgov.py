@@ -39,7 +39,8 @@ def page_urls(base: str, count: int, prefix: str = "index", ext: str = "html") -
 def parse_list(response: TextResponse, column_url: str) -> ListPage:
     page = ListPage(entries=entries_from(response.selector, response.url))
     m = _PAGER.search(response.text)
-    if m:
+    # the pages of a (sub-)column from its first page only: every page names them all
+    if m and (int(m.group(2)) <= 1 or response.url == column_url):
         count = min(int(m.group(1)), MAX_PAGES)
         page.more = [Request(u) for u in page_urls(response.url, count, m.group(3), m.group(4))
                      if u != response.url]

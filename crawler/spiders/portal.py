@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -37,6 +37,9 @@ from ..items import Capture
 from ..links import attachment_url, date_in, date_in_url
 from ..sources import Source, resolve_sources, skipped_sources
 from ..summary import Tally, summary_line
+
+if TYPE_CHECKING:
+    from ..distributed import Coordinator, ReliableScheduler
 from ..titles import is_report_title
 
 logger = logging.getLogger(__name__)
@@ -50,10 +53,14 @@ _CHROME = re.compile(r"(^|[\s_-])(top|nav|navbar|header|head|footer|foot|bottom|
 
 
 def _in_chrome(node: Any) -> bool:
-    for anc in node.xpath("ancestor::*[@class or @id]"):
-        if _CHROME.search(anc.attrib.get("class", "")) or _CHROME.search(anc.attrib.get("id", "")):
+    """True for a link (an lxml element) inside the page's header, footer, navigation or menus."""
+    for anc in node.iterancestors():
+        tag = anc.tag if isinstance(anc.tag, str) else ""
+        if tag in ("header", "footer", "nav"):
             return True
-    return bool(node.xpath("ancestor::header | ancestor::footer | ancestor::nav"))
+        if _CHROME.search(anc.get("class") or "") or _CHROME.search(anc.get("id") or ""):
+            return True
+    return False
 
 
 def _headers(h: Any) -> list[tuple[str, str]]:
@@ -120,17 +127,36 @@ class PortalSpider(scrapy.Spider):
         self.max_list_pages = 1000
         self.recheck_all = False
         self.max_url_length = 2083  # URLLENGTH_LIMIT: longer links fail by name, never vanish
-        self.dropped: dict[str, str] = {}  # report URL -> why the scheduler dropped its request
         self.store_error: str | None = None  # why the capture store stopped taking writes
         self.journal_error: str | None = None  # why this run could not be added to the journal
         self.started: datetime | None = None  # set when the crawl starts (from_crawler)
+        # makes the captures stored so far durable (set by the CapturePipeline; group commit)
+        self.commit_captures: Callable[[], None] = lambda: None
+        self.data_dir = "data"
+        # a worker of a distributed crawl (`--redis`, crawler/distributed.py), else None
+        self.coordinator: Coordinator | None = None
+        self.final_rows: list[dict[str, Any]] = []  # the merged run, when this worker wrote it up
+        self.last_run: dict[str, Any] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.started = clock.now()
-        data_dir = crawler.settings.get("NIANBAO_DATA_DIR", "data")
-        spider.store = CaptureStore(data_dir).open()
+        spider.data_dir = crawler.settings.get("NIANBAO_DATA_DIR", "data")
+        redis_url = crawler.settings.get("NIANBAO_REDIS_URL")
+        if redis_url:
+            from ..distributed import DEFAULT_KEY, HEARTBEAT_SECONDS, WORKER_TIMEOUT_SECONDS, Coordinator
+
+            settings = crawler.settings
+            spider.coordinator = Coordinator(
+                redis_url, settings.get("NIANBAO_REDIS_KEY") or DEFAULT_KEY,
+                worker=settings.get("NIANBAO_REDIS_WORKER") or None,
+                heartbeat=settings.getfloat("NIANBAO_REDIS_HEARTBEAT", HEARTBEAT_SECONDS),
+                timeout=settings.getfloat("NIANBAO_REDIS_TIMEOUT", WORKER_TIMEOUT_SECONDS))
+            spider.tally = Tally([s.id for s in spider.sources], log_events=True)
+            # the worker's store is opened when it joins the run (join_run, from the scheduler)
+        else:
+            spider.store = CaptureStore(spider.data_dir).open()
         spider.max_list_pages = crawler.settings.getint("NIANBAO_MAX_LIST_PAGES", 1000)
         spider.recheck_all = crawler.settings.getbool("NIANBAO_RECHECK_ALL", False)
         spider.max_url_length = crawler.settings.getint("URLLENGTH_LIMIT", 2083)
@@ -183,12 +209,37 @@ class PortalSpider(scrapy.Spider):
         return Request(url, callback=callback, errback=self.on_error, meta=meta)
 
     # -- crawl -------------------------------------------------------------------------
+    def seed_requests(self) -> list[Request]:
+        """The column page of every source: where a crawl starts."""
+        return [
+            Request(src.url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
+                    meta={"source_id": src.id, "nianbao_column": True,
+                          "nianbao_list_key": _list_key(src.url)})
+            for src in self.sources
+        ]
+
     async def start(self) -> AsyncIterator[Request]:
-        for src in self.sources:
-            yield Request(
-                src.url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
-                meta={"source_id": src.id},
-            )
+        if self.coordinator is not None:
+            return  # the first worker of a distributed run seeds it in redis (join_run)
+        for request in self.seed_requests():
+            yield request
+
+    def join_run(self, scheduler: ReliableScheduler) -> None:
+        """A distributed worker: take a name and a store, join the run (or start and seed it)."""
+        assert self.coordinator is not None
+        started = self.started or clock.now()
+        seeds, fingerprints = scheduler.seeds(self.seed_requests())
+        self.store = self.coordinator.join(str(self.data_dir), _run_id(started), clock.iso(started),
+                                           seeds, fingerprints)
+        logger.info("worker %s: %s run %s", self.coordinator.worker, self.coordinator.role,
+                    self.coordinator.run_id)
+
+    def _note_found(self, meta: Any) -> None:
+        """Count the report link a document belongs to as found (idempotent). In a distributed
+        crawl the worker that read the list may have died: its links still count."""
+        found = meta.get("found")
+        if found:
+            self.tally.report_found(meta.get("source_id"), *found)
 
     def parse_list(self, response: Response) -> Iterator[Request]:
         """A list page: request each report recognised on it, and the further list pages."""
@@ -196,20 +247,20 @@ class PortalSpider(scrapy.Spider):
         tally = self.tally.get(src.id)
         if not isinstance(response, TextResponse):
             kind = response.headers.get("Content-Type")
-            tally.fail(response.url, "not_text", f"list page is not text ({kind!r})")
+            self.tally.failed(src.id, response.url, "not_text", f"list page is not text ({kind!r})")
             return
-        tally.pages += 1
-        if tally.pages == 1:
-            tally.adapters = [m.NAME for m in adapters.adapters_for(response, src.platform)]
+        column = bool(response.meta.get("nianbao_column"))
+        names = [m.NAME for m in adapters.adapters_for(response, src.platform)] if column else None
         listing = adapters.parse_list(response, src.url, src.platform)
-        tally.list_links += len(listing.entries)
+        self.tally.list_page(src.id, len(listing.entries), names)
         for entry in listing.entries:
             if not self._allowed(src, entry.url) or not is_report_title(entry.title):
                 continue
-            tally.report_found(entry.url, entry.title, entry.published)
+            self.tally.report_found(src.id, entry.url, entry.title, entry.published)
             if self._too_long(src, entry.url, entry.url):
                 continue
-            meta = {"title": entry.title, "published": entry.published, "report_url": entry.url}
+            meta = {"title": entry.title, "published": entry.published, "report_url": entry.url,
+                    "found": [entry.url, entry.title, entry.published]}
             if attachment_url(entry.url, response.url):
                 if not self._settled(src, entry.url, entry.url):
                     yield self._document_request(
@@ -226,7 +277,8 @@ class PortalSpider(scrapy.Spider):
                 tally.listed.add(key)
                 if self._too_long(src, req.url, None):
                     continue
-                yield req.replace(callback=self.parse_list, errback=self.on_error, meta={"source_id": src.id})
+                yield req.replace(callback=self.parse_list, errback=self.on_error,
+                                  meta={"source_id": src.id, "nianbao_list_key": key})
 
     def _capture(self, response: Response, src: Source, **fields: Any) -> Capture:
         request = response.request
@@ -274,6 +326,7 @@ class PortalSpider(scrapy.Spider):
         """A report page: keep it (if new or changed), then follow its attachments."""
         src = self._source(response)
         meta = response.meta
+        self._note_found(meta)
         if response.status == 304:
             stored = self._stored(response)
             if stored is None:
@@ -297,25 +350,27 @@ class PortalSpider(scrapy.Spider):
                                 published=published)
         if not isinstance(response, TextResponse):
             return
-        for node in response.xpath(_LINK_XPATH):
-            if _in_chrome(node):
-                continue
-            href = node.attrib.get("href") or node.attrib.get("src") or node.attrib.get("data")
-            text = " ".join(node.xpath(".//text()").getall()).strip()
+        # lxml elements, not parsel selectors: a selector per link was a fair part of the page's cost
+        for node in response.selector.root.xpath(_LINK_XPATH):
+            href = node.get("href") or node.get("src") or node.get("data")
+            text = " ".join(node.itertext()).strip()
             url = attachment_url(href, response.url, text)
-            if url and url != response.url and self._allowed(src, url) and not self._too_long(
-                src, url, _listed(meta)
-            ) and not self._settled(src, url, _listed(meta)):
+            # the page furniture is looked for only around links to documents (ancestor queries cost)
+            listed = _listed(meta)
+            if url and url != response.url and self._allowed(src, url) and not _in_chrome(node) \
+                    and not self._too_long(src, url, listed) and not self._settled(src, url, listed):
                 yield self._document_request(
                     src, url, self.parse_attachment, kind="attachment", report_url=response.url,
                     listed_url=_listed(meta),
-                    title=text or node.attrib.get("title") or meta.get("title"),
+                    title=text or node.get("title") or meta.get("title"),
                     published=meta.get("published") or date_in_url(response.url),
+                    found=meta.get("found"),
                 )
 
     def parse_attachment(self, response: Response) -> Iterator[Capture]:
         """An attachment (the report document itself when the page says 详见附件)."""
         src = self._source(response)
+        self._note_found(response.meta)
         if response.status == 304:
             self._stored_ok(response)
             return
@@ -344,8 +399,9 @@ class PortalSpider(scrapy.Spider):
         if kind in ("robots", "offsite") and report_url and not redirected:
             logger.info("not fetched (%s): %s", reason, request.url)
             if report_url == request.url:
-                self.tally.get(request.meta.get("source_id")).reports.discard(request.url)
+                self.tally.excluded(request.meta.get("source_id"), request.url)
             return
+        self._note_found(request.meta)
         if redirected and kind in ("robots", "offsite"):
             # the link was fetched and redirected where the crawl may not follow
             reason = f"redirected from {request.meta['redirect_urls'][0]} to {request.url}: {reason}"
@@ -356,6 +412,7 @@ class PortalSpider(scrapy.Spider):
     def _callback_error(self, failure: Failure, response: Response, spider: Any = None) -> None:
         """An exception in a callback: the document it was reading fails, by name."""
         meta = response.meta if response.request is not None else {}
+        self._note_found(meta)
         self.tally.failed(meta.get("source_id"), response.url, "other",
                           f"{getattr(failure.type, '__name__', 'error')}: {failure.getErrorMessage()}",
                           _listed(meta))
@@ -379,21 +436,56 @@ class PortalSpider(scrapy.Spider):
         """The scheduler dropped a request (a duplicate): remember why, for its report link."""
         report_url = _listed(request.meta)
         if request.meta.get("nianbao_capture") and report_url:
-            self.dropped.setdefault(report_url, f"request for {request.url} dropped by the scheduler "
-                                                "as a duplicate")
+            self.tally.drop(report_url, f"request for {request.url} dropped by the scheduler as a duplicate")
 
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
-        self.tally.close(reason, self.dropped)
+        if self.coordinator is not None:
+            self._closed_worker(reason)
+            return
+        self.tally.close(reason)
         rows = self.tally.rows()
-        for row in rows:
-            logger.info(summary_line(row))
-            for problem in row["failure_records"]:
-                logger.info("  failed [%s]: %s: %s", problem["kind"], problem["url"], problem["reason"])
+        _log_rows(rows)
         if self.store is None:
             return
         self.last_run = self.run_record(reason, rows)
+        self._write_run(self.last_run)
+
+    def _closed_worker(self, reason: str) -> None:
+        """A distributed worker leaves the run; the last one out writes the merged run up."""
+        from ..distributed import redacted
+
+        assert self.coordinator is not None
+        coordinator = self.coordinator
         try:
-            journal.write_run(self.store.data_dir, self.last_run)
+            final = coordinator.leave(reason == "finished")
+        except Exception as exc:  # redis gone: the run stays in redis for the next worker
+            final = None
+            self.journal_error = f"{redacted(coordinator.url)}: cannot leave the run: {exc}"
+            logger.error(self.journal_error)
+        if final is not None:
+            merged = Tally([s.id for s in self.sources])
+            for events in final.events.values():
+                merged.replay(events)
+            merged.close("finished")
+            self.final_rows = merged.rows()
+            _log_rows(self.final_rows)
+            assert coordinator.run_id is not None
+            self.last_run = self.run_record("finished", self.final_rows, run_id=coordinator.run_id,
+                                            started=final.started, distributed={
+                                                "redis": redacted(coordinator.url),
+                                                "workers": sorted(final.events),
+                                                "dead_workers": final.dead,
+                                                "written_by": coordinator.worker,
+                                            })
+            self._write_run(self.last_run)
+        elif self.store is not None:
+            self.store.close()
+
+    def _write_run(self, run: dict[str, Any]) -> None:
+        assert self.store is not None
+        worker = self.coordinator.worker if self.coordinator is not None else None
+        try:
+            journal.write_run(self.store.data_dir, run, worker=worker)
         except OSError as exc:
             self.journal_error = (f"{self.store.data_dir}: cannot add this run to the journal: "
                                   f"{exc.strerror or exc}")
@@ -401,27 +493,43 @@ class PortalSpider(scrapy.Spider):
         finally:
             self.store.close()
 
-    def run_record(self, finish_reason: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    def run_record(self, finish_reason: str, rows: list[dict[str, Any]], *, run_id: str | None = None,
+                   started: str | None = None, distributed: dict[str, Any] | None = None) -> dict[str, Any]:
         """This run for the store's journal: times, version, settings, and per source the
-        registry entry with its counts (crawler/journal.py)."""
-        started = getattr(self, "started", None) or clock.now()
+        registry entry with its counts (crawler/journal.py). A distributed run has the id and
+        start time of the run in redis, and its workers under settings["distributed"]."""
+        began = getattr(self, "started", None) or clock.now()
         settings = self.crawler.settings if getattr(self, "crawler", None) else {}
         skipped = [
             {**_entry(s), "reason": "unverified"} for s in getattr(self, "skipped_sources", None) or []
         ]
         sources = [{**_entry(self.by_id[r["source_id"]]), **r} if r["source_id"] in self.by_id else r
                    for r in rows]
+        recorded = journal.recorded_settings(settings)
+        if distributed:
+            recorded["distributed"] = distributed
         return {
-            "run_id": f"{clock.iso(started).replace('-', '').replace(':', '')}-{uuid.uuid4().hex[:6]}",
-            "started": clock.iso(started),
-            "finished": clock.iso(max(clock.now(), started)),
+            "run_id": run_id or _run_id(began),
+            "started": started or clock.iso(began),
+            "finished": clock.iso(max(clock.now(), began)),
             "nianbao_version": journal.nianbao_version(),
-            "settings": journal.recorded_settings(settings),
+            "settings": recorded,
             "finish_reason": finish_reason,
             "log_file": settings.get("LOG_FILE") if settings else None,
             "sources": sources,
             "skipped": skipped,
         }
+
+
+def _run_id(started: datetime) -> str:
+    return f"{clock.iso(started).replace('-', '').replace(':', '')}-{uuid.uuid4().hex[:6]}"
+
+
+def _log_rows(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        logger.info(summary_line(row))
+        for problem in row["failure_records"]:
+            logger.info("  failed [%s]: %s: %s", problem["kind"], problem["url"], problem["reason"])
 
 
 def _entry(src: Source) -> dict[str, Any]:
