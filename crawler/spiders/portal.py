@@ -34,7 +34,7 @@ from .. import adapters, journal
 from ..captures import CaptureError, CaptureStore, Fetched
 from ..failures import classify
 from ..items import Capture
-from ..links import attachment_url, date_in, date_in_url
+from ..links import attachment_url, date_in, date_in_url, may_be_attachment
 from ..sources import Source, resolve_sources, skipped_sources
 from ..summary import Tally, summary_line
 
@@ -351,12 +351,14 @@ class PortalSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         # lxml elements, not parsel selectors: a selector per link was a fair part of the page's cost
+        listed = _listed(meta)
         for node in response.selector.root.xpath(_LINK_XPATH):
             href = node.get("href") or node.get("src") or node.get("data")
+            if not href or not may_be_attachment(href.strip()):
+                continue  # most links of a page: ruled out before their text is read
             text = " ".join(node.itertext()).strip()
             url = attachment_url(href, response.url, text)
             # the page furniture is looked for only around links to documents (ancestor queries cost)
-            listed = _listed(meta)
             if url and url != response.url and self._allowed(src, url) and not _in_chrome(node) \
                     and not self._too_long(src, url, listed) and not self._settled(src, url, listed):
                 yield self._document_request(
