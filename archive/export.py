@@ -100,6 +100,8 @@ class CsvNeutraliser:
 def _neutralise_records(text: str) -> str:
     if not text:
         return ""
+    if len(text) > csv.field_size_limit():  # 128 KB by default: a long report's text is more
+        csv.field_size_limit(len(text))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in csv.reader(io.StringIO(text)):

@@ -307,3 +307,106 @@ def test_large_captures_are_downloaded_whole_but_never_rendered_into_json_or_csv
         assert status == 200 and sha in {r["sha256"] for r in json.loads(body)}
     finally:
         stop(proc)
+
+
+def _serve(argv: list[str], log: Path):
+    """Start a server (argv), wait for it; yields its base URL and process."""
+    port = argv[argv.index("--port") + 1]
+    proc = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/-/versions.json", timeout=60)
+    return base, proc
+
+
+LONG_TEXT = "本机关依申请公开政府信息，办理行政复议。" * 60000  # 1.2 million characters, 3.6 MB of UTF-8
+
+
+def _long_report_args(h) -> dict:
+    """A report whose text (and one section) is 3.6 MB, as a 300-page report's can be."""
+    args = h.extra_load_args()
+    url = "https://www.gz.gov.cn/test/2021/long.html"
+    report = {**args["report"], "agency": "广州市长报告局", "source": url,
+              "title": "广州市长报告局2021年政府信息公开工作年度报告", "text": LONG_TEXT,
+              "sections": [{"number": 1, "heading": "一、总体情况", "text": LONG_TEXT}]}
+    return {**args, "report": report, "url": url,
+            "documents": [h.document(url, LONG_TEXT.encode("utf-8"), content_type="text/plain; charset=utf-8")]}
+
+
+@pytest.fixture(scope="module")
+def long_site(h, tmp_path_factory):
+    from nianbao.archive import load
+
+    tmp = tmp_path_factory.mktemp("long")
+    db = tmp / "archive.db"
+    archive = h.build_archive(db)
+    args = _long_report_args(h)
+    load.load_reports(archive, [load.LoadItem(args["report"], args["url"], args["documents"])])
+    archive.close()
+    argv = [str(NIANBAO), "serve", "--db", str(db), "--port", str(h.free_port())]
+    base, proc = _serve(argv, tmp / "serve.log")
+    try:
+        rid = load.report_id_for(args["report"]["agency"], args["report"]["year"], args["url"])
+        yield Site(base, proc.pid, db, h), rid
+    finally:
+        stop(proc)
+
+
+def test_a_report_longer_than_a_megabyte_is_served_on_every_page(long_site):
+    site, rid = long_site
+    assert len(LONG_TEXT.encode("utf-8")) > 3 * MB
+    status, _, body = site.get(f"/-/nianbao/report/{rid}")
+    assert status == 200 and LONG_TEXT[:2000].encode() in body, "its report page"
+    status, _, body = site.get(f"/archive/reports/{rid}")
+    assert status == 200 and "广州市长报告局".encode() in body, "its row page"
+    status, _, body = site.get(f"/archive/reports/{rid}.json", _shape="objects")
+    assert status == 200 and json.loads(body)["rows"][0]["text"] == LONG_TEXT, "its row, whole"
+    for path in ("/archive/reports", "/archive/sections"):
+        status, _, body = site.get(path)
+        assert status == 200, path
+    status, _, body = site.get("/archive/sections.json", _search="办理行政复议", _shape="array", _col="report_id")
+    assert status == 200 and rid in {r["report_id"] for r in json.loads(body)}, "a search that hits it"
+    status, _, body = site.get("/archive/reports.json", _search="长报告局", _shape="array", _col="agency")
+    assert status == 200 and [r["agency"] for r in json.loads(body)] == ["广州市长报告局"]
+    for fmt in ("csv", "csvbom"):
+        status, _, body = site.get(f"/archive/sections.{fmt}", _stream="on", report_id=rid)
+        assert status == 200 and LONG_TEXT.encode() in body, fmt
+    status, _, body = site.get("/archive/reports.csvbom")
+    assert status == 200 and body.count(LONG_TEXT.encode()) == 1, "the whole text, in the CSV of all reports"
+    record_fault(
+        what="a report whose text is 3.6 MB (1.2 million characters), as a 300-page report's can be",
+        limit="a value at most 16 MB (SQLITE_LIMIT_LENGTH), 32 MB of cell data per query",
+        outcome="its report page, row page, table pages, searches hitting it, CSV and Excel CSV answer 200 "
+                "with the whole text (with the former 1 MB limit every one of them answered 400)",
+        lost="nothing",
+    )
+
+
+def test_values_made_by_a_query_stay_bounded_with_long_values_readable(long_site):
+    """With values up to 16 MB readable, a row of 32 made values of 16 MB (512 MB) is refused
+    by SQLite's hard heap limit before it is built, and the zeroblob still by the value limit."""
+    site, _ = long_site
+    wide = "select " + ", ".join(f"hex(zeroblob(8000000)) as c{i}" for i in range(32))
+    base = rss(site.pid)
+    results = []
+    with Peak(site.pid) as peak:
+        threads = [threading.Thread(target=lambda q=q: results.append(site.sql(q)))
+                   for q in (wide, wide, "select zeroblob(300000000) as b")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    errors = sorted(json.loads(body)["error"] for status, _, body in results if status == 400)
+    assert len(errors) == 3, [r[:2] for r in results]
+    assert "string or blob too big" in errors[-1]
+    assert all("out of memory" in e for e in errors[:2]), errors
+    grew = peak.peak - base
+    assert grew < 600 * MB, f"grew {grew // MB} MB"
+    status, _, body = site.sql("select length(text) as n from reports order by n desc limit 1")
+    assert status == 200 and json.loads(body)["rows"] == [[len(LONG_TEXT)]], "the server still answers"
+    record_fault(
+        what="a row of 32 values of 16 MB made by a query (512 MB), two at once, beside the zeroblob",
+        limit="256 MB of SQLite memory for all queries (hard heap limit), a value at most 16 MB",
+        seconds=None, peak_mb=round(peak.peak / MB, 1),
+        outcome=f"refused (HTTP 400, out of memory) before the row was built; server grew {grew // MB} MB",
+        lost="nothing",
+    )
