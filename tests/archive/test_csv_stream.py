@@ -75,7 +75,8 @@ def test_random_csv_cut_at_random_places_matches_the_whole_text():
         text = ("\ufeff" if rnd.random() < 0.1 else "") + datasette_like_csv(rows)
         text += rnd.choice(["", "error text without newline", 'an error "quoted'])
         data = text.encode("utf-8")
-        cuts = sorted(rnd.sample(range(1, len(data)), min(len(data) - 1, rnd.randint(0, 8)))) if len(data) > 1 else []
+        places = range(1, len(data))
+        cuts = sorted(rnd.sample(places, min(len(places), rnd.randint(0, 8))))
         assert streamed(data, cuts) == whole(text), text
         assert export.neutralise_csv(text) == whole(text)
 
@@ -112,5 +113,5 @@ def test_hostile_formulas_stay_inert_in_the_streamed_download(served_hostile):
     _, _, body = served_hostile.get("/archive/reports.csvbom")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     cells = [c for row in rows[1:] for c in row]
-    assert cells and not any(c.startswith(export._FORMULA_START) and not export._NUMBER.match(c) for c in cells)
+    assert cells and all(export.safe_text(c) == c for c in cells), "nothing left that Excel would run"
     assert any(c.startswith("'=") for c in cells), "the hostile report's formulas are there, neutralised"

@@ -331,7 +331,8 @@ def _long_report_args(h) -> dict:
               "title": "广州市长报告局2021年政府信息公开工作年度报告", "text": LONG_TEXT,
               "sections": [{"number": 1, "heading": "一、总体情况", "text": LONG_TEXT}]}
     return {**args, "report": report, "url": url,
-            "documents": [h.document(url, LONG_TEXT.encode("utf-8"), content_type="text/plain; charset=utf-8")]}
+            "documents": [h.document(url, LONG_TEXT.encode("utf-8"),
+                                     content_type="text/plain; charset=utf-8")]}
 
 
 @pytest.fixture(scope="module")
@@ -365,7 +366,8 @@ def test_a_report_longer_than_a_megabyte_is_served_on_every_page(long_site):
     for path in ("/archive/reports", "/archive/sections"):
         status, _, body = site.get(path)
         assert status == 200, path
-    status, _, body = site.get("/archive/sections.json", _search="办理行政复议", _shape="array", _col="report_id")
+    status, _, body = site.get("/archive/sections.json", _search="办理行政复议", _shape="array",
+                               _col="report_id")
     assert status == 200 and rid in {r["report_id"] for r in json.loads(body)}, "a search that hits it"
     status, _, body = site.get("/archive/reports.json", _search="长报告局", _shape="array", _col="agency")
     assert status == 200 and [r["agency"] for r in json.loads(body)] == ["广州市长报告局"]
@@ -430,7 +432,8 @@ def large_archive(h, tmp_path_factory):
         for i in range(batch * 50, batch * 50 + 50):
             args = h.extra_load_args()
             url = f"https://www.gz.gov.cn/test/large/{i}.html"
-            sections = [{"number": k + 1, "heading": (f"=HYPERLINK({i},{k}) " + "第一部分 " * 800)[:heading_chars],
+            heading = "第一部分 " * 800
+            sections = [{"number": k + 1, "heading": f"=HYPERLINK({i},{k}) {heading}"[:heading_chars],
                          "text": "正文"} for k in range(per_report)]
             report = {**args["report"], "agency": f"广州市测试{i}局", "source": url, "text": "正文",
                       "title": f"广州市测试{i}局2021年政府信息公开工作年度报告", "sections": sections}
@@ -447,7 +450,7 @@ def test_the_excel_csv_of_a_large_table_streams_in_bounded_memory(large_archive,
     (Datasette cuts any CSV at max_csv_mb, 100 MB by default; this server lifts that so the
     download is 10 times the bound.)"""
     db, sections = large_archive
-    argv = serve.datasette_args(db, port=h.free_port()) + ["--setting", "max_csv_mb", "0"]
+    argv = [*serve.datasette_args(db, port=h.free_port()), "--setting", "max_csv_mb", "0"]
     base, proc = _serve(argv, tmp_path / "serve.log")
     bound = 32 * MB
     try:
@@ -455,7 +458,8 @@ def test_the_excel_csv_of_a_large_table_streams_in_bounded_memory(large_archive,
         before = rss(proc.pid)
         size, rows, neutralised, raw, tail = 0, 0, 0, 0, b""
         started = time.monotonic()
-        with Peak(proc.pid) as peak, urllib.request.urlopen(base + "/archive/sections.csvbom", timeout=600) as r:
+        with Peak(proc.pid) as peak, \
+                urllib.request.urlopen(base + "/archive/sections.csvbom", timeout=600) as r:
             assert r.headers["content-disposition"] == 'attachment; filename="sections.csv"'
             first = True
             while chunk := r.read(1 << 20):
