@@ -72,6 +72,19 @@ class Site:
         return self.get(f"/archive.{fmt}", sql=sql)
 
 
+def concurrently(site: Site, queries: list[str]):
+    """Each SQL query from its own client, all at once: (responses, peak RSS, growth)."""
+    base = rss(site.pid)
+    results: list = []
+    with Peak(site.pid) as peak:
+        threads = [threading.Thread(target=lambda q=q: results.append(site.sql(q))) for q in queries]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return results, peak.peak, peak.peak - base
+
+
 def _old_scratch_dir(db: Path) -> Path:
     """Where archive/serve.py used to link a database not called archive.db: guessable."""
     key = hashlib.sha256(str(db.resolve()).encode("utf-8")).hexdigest()[:12]
@@ -125,24 +138,16 @@ def test_the_archive_is_published_from_its_own_file_never_a_guessable_scratch_pa
 
 def test_the_zeroblob_query_is_refused_with_memory_bounded(site):
     sql = "select zeroblob(300000000) as b"
-    base = rss(site.pid)
-    results = []
-    with Peak(site.pid) as peak:
-        threads = [threading.Thread(target=lambda: results.append(site.sql(sql))) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    results, peak, grew = concurrently(site, [sql, sql])
     for status, _, body in results:
         assert status == 400 and "string or blob too big" in json.loads(body)["error"]
-    grew = peak.peak - base
     assert grew < 64 * MB, f"two zeroblob queries grew the server by {grew // MB} MB"
     status, _, body = site.sql(sql, fmt="csv")
     assert status == 400 and b"string or blob too big" in body, "a refused query's CSV says so"
     record_fault(
         what="`/archive.json?sql=select zeroblob(300000000)`, two at once",
         limit="a value at most 16 MB (SQLITE_LIMIT_LENGTH)",
-        seconds=None, peak_mb=round(peak.peak / MB, 1),
+        seconds=None, peak_mb=round(peak / MB, 1),
         outcome=f"refused by SQLite before allocating (HTTP 400, string or blob too big); "
                 f"server grew {grew // MB} MB",
         lost="nothing",
@@ -153,20 +158,11 @@ def test_results_larger_than_the_configured_size_are_refused_with_memory_bounded
     many_rows = ("with recursive c(x) as (select 1 union all select x + 1 from c limit 100) "
                  "select zeroblob(1000000) as b from c")
     wide_row = "select " + ", ".join(f"zeroblob(1000000) as c{i}" for i in range(64))
-    base = rss(site.pid)
-    results = []
-    with Peak(site.pid) as peak:
-        threads = [threading.Thread(target=lambda q=q: results.append(site.sql(q)))
-                   for q in (many_rows, wide_row, wide_row)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    results, peak, grew = concurrently(site, [many_rows, wide_row, wide_row])
     for status, _, body in results:
         assert status == 400 and "result too large" in json.loads(body)["error"], body[:300]
     status, _, body = site.sql("select " + ", ".join(f"1 as c{i}" for i in range(65)))
     assert status == 400 and "too many columns" in json.loads(body)["error"]
-    grew = peak.peak - base
     # three SQL threads, each holding at most one row of 64 values of 1 MB twice (SQLite, Python)
     assert grew < 3 * 64 * 2 * MB + 64 * MB, f"grew {grew // MB} MB"
     # what journalists ask for still works: a whole table page at the largest size
@@ -177,7 +173,7 @@ def test_results_larger_than_the_configured_size_are_refused_with_memory_bounded
     record_fault(
         what="results of 100 MB (100 rows x 1 MB) and rows of 64 MB (64 columns x 1 MB), three at once",
         limit="32 MB of cell data per query, 64 columns, 1 MB per blob; 5,000 rows (max_returned_rows)",
-        seconds=None, peak_mb=round(peak.peak / MB, 1),
+        seconds=None, peak_mb=round(peak / MB, 1),
         outcome=f"refused (HTTP 400, result too large) while the rows were read; server grew {grew // MB} MB",
         lost="nothing",
     )
@@ -390,27 +386,18 @@ def test_values_made_by_a_query_stay_bounded_with_long_values_readable(long_site
     by SQLite's hard heap limit before it is built, and the zeroblob still by the value limit."""
     site, _ = long_site
     wide = "select " + ", ".join(f"hex(zeroblob(8000000)) as c{i}" for i in range(32))
-    base = rss(site.pid)
-    results = []
-    with Peak(site.pid) as peak:
-        threads = [threading.Thread(target=lambda q=q: results.append(site.sql(q)))
-                   for q in (wide, wide, "select zeroblob(300000000) as b")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    results, peak, grew = concurrently(site, [wide, wide, "select zeroblob(300000000) as b"])
     errors = sorted(json.loads(body)["error"] for status, _, body in results if status == 400)
     assert len(errors) == 3, [r[:2] for r in results]
     assert "string or blob too big" in errors[-1]
     assert all("out of memory" in e for e in errors[:2]), errors
-    grew = peak.peak - base
     assert grew < 600 * MB, f"grew {grew // MB} MB"
     status, _, body = site.sql("select length(text) as n from reports order by n desc limit 1")
     assert status == 200 and json.loads(body)["rows"] == [[len(LONG_TEXT)]], "the server still answers"
     record_fault(
         what="a row of 32 values of 16 MB made by a query (512 MB), two at once, beside the zeroblob",
         limit="256 MB of SQLite memory for all queries (hard heap limit), a value at most 16 MB",
-        seconds=None, peak_mb=round(peak.peak / MB, 1),
+        seconds=None, peak_mb=round(peak / MB, 1),
         outcome=f"refused (HTTP 400, out of memory) before the row was built; server grew {grew // MB} MB",
         lost="nothing",
     )
