@@ -13,7 +13,8 @@ inner ``.csv`` URL and passes its rows on as they come, neutralised record by re
 (export.CsvNeutraliser), never holding more than a page of Datasette's stream and one
 output chunk. It stays an output renderer (rather than a plugin route in front of
 Datasette's) so that Datasette still decides which pages offer it, links to it, and sets
-its usual headers. A refused or failed inner query answers with its status and error text.
+its usual headers. A refused or failed inner query answers with its status and error text;
+a client that leaves stops the download (ClientLeft).
 """
 
 from __future__ import annotations
@@ -45,11 +46,17 @@ CHUNK_BYTES = 64 * 1024  # output is sent in pieces of about this size
 MAX_ERROR_BYTES = 64 * 1024  # of an inner error answer, kept to repeat it
 
 
+class ClientLeft(Exception):
+    """The client closed the connection: the rest of the download is not made. (The
+    server drops what is sent after a disconnect, so a table of gigabytes would otherwise be
+    read to its end for nobody.)"""
+
+
 class CsvbomStream(Response):
     """The download, produced while it is sent (Datasette sends a renderer's Response with
     ``asgi_send``, after adding its headers to ``self.headers``)."""
 
-    def __init__(self, datasette: Any, url: str, filename: str) -> None:
+    def __init__(self, datasette: Any, url: str, filename: str, receive: Any = None) -> None:
         super().__init__(
             b"",
             status=200,
@@ -60,6 +67,7 @@ class CsvbomStream(Response):
             },
         )
         self._app = datasette.client.app
+        self._client_receive = receive
         self._scope = _inner_scope(url)
 
     def _start(self, status: int, content_type: str, own_headers: bool) -> dict[str, Any]:
@@ -81,6 +89,14 @@ class CsvbomStream(Response):
         size = len(BOM)
         finished = asyncio.Event()
         requested = False
+        left = False
+
+        async def watch_client() -> None:
+            nonlocal left
+            while self._client_receive is not None:
+                if (await self._client_receive())["type"] == "http.disconnect":
+                    left = True
+                    return
 
         async def receive() -> dict[str, Any]:
             nonlocal requested
@@ -92,6 +108,8 @@ class CsvbomStream(Response):
 
         async def inner_send(message: dict[str, Any]) -> None:
             nonlocal status, size
+            if left:
+                raise ClientLeft("the client left: download stopped")
             if message["type"] == "http.response.start":
                 status = message["status"]
                 if status == 200:
@@ -113,10 +131,14 @@ class CsvbomStream(Response):
                 size = 0
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
+        watcher = asyncio.ensure_future(watch_client())
         try:
             await self._app(self._scope, receive, inner_send)
+        except ClientLeft:
+            return
         finally:
             finished.set()
+            watcher.cancel()
         if status == 200:
             out.append(neutraliser.close().encode("utf-8"))
             await send({"type": "http.response.body", "body": b"".join(out)})
@@ -154,7 +176,7 @@ async def render_csvbom(datasette, request, database, table, query_name, view_na
     else:
         args.append(("_size", "max"))
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", table or query_name or database or "export").strip("_")
-    return CsvbomStream(datasette, base + "?" + urlencode(args), name or "export")
+    return CsvbomStream(datasette, base + "?" + urlencode(args), name or "export", request.receive)
 
 
 @hookimpl

@@ -460,6 +460,15 @@ def test_the_excel_csv_of_a_large_table_streams_in_bounded_memory(large_archive,
                 rows += chunk.count("正文\r\n".encode())
                 tail = text[-20:]
         seconds = time.monotonic() - started
+        # a download abandoned after its first megabyte is not made to its end for nobody
+        with urllib.request.urlopen(base + "/archive/sections.csvbom", timeout=600) as r:
+            assert len(r.read(1 << 20)) == 1 << 20
+        deadline = time.monotonic() + 60
+        while b"the client left: download stopped" not in (tmp_path / "serve.log").read_bytes():
+            assert time.monotonic() < deadline, "the abandoned download went on"
+            time.sleep(0.2)
+        status, _, body = h.http_get(base + "/archive/sections.csvbom?id__lt=3")
+        assert status == 200 and body.count(b"\r\n") == 3, "and the server answers the next one"
     finally:
         stop(proc)
     grew = peak.peak - before
