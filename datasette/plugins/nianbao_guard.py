@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sqlite3
 import threading
 import weakref
@@ -61,6 +62,10 @@ DEFAULTS = {
     "max_sqlite_heap_bytes": 256 * 1024 * 1024,
     "max_blob_bytes": 1024 * 1024,
 }
+# SQLite's hard heap limit is one per process: `nianbao serve` sets this variable, so a
+# Datasette made inside another process (a test, a build that serves afterwards) never
+# leaves a 256 MB ceiling on that process's own databases.
+SERVING_ENV = "NIANBAO_SERVING"
 MAX_SQL_BYTES = 256 * 1024
 
 # Functions that must never run on the public server: they reach memory or the file system.
@@ -153,7 +158,8 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     if not is_bigram_archive(conn):
         return
     lim = limits(datasette)
-    conn.execute(f"pragma hard_heap_limit = {lim['max_sqlite_heap_bytes']}")
+    if os.environ.get(SERVING_ENV):  # process-wide: only in a process that does nothing but serve
+        conn.execute(f"pragma hard_heap_limit = {lim['max_sqlite_heap_bytes']}")
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, lim["max_value_bytes"])
     conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, lim["max_columns"])
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)

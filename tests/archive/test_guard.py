@@ -172,7 +172,7 @@ def test_results_larger_than_the_configured_size_are_refused_with_memory_bounded
     assert status == 200 and len(json.loads(body)["rows"]) == 6
     record_fault(
         what="results of 100 MB (100 rows x 1 MB) and rows of 64 MB (64 columns x 1 MB), three at once",
-        limit="32 MB of cell data per query, 64 columns, 1 MB per blob; 5,000 rows (max_returned_rows)",
+        limit="32 MB of cell data per query, 64 columns, 1 MB per blob; 1,000 rows (max_returned_rows)",
         seconds=None, peak_mb=round(peak / MB, 1),
         outcome=f"refused (HTTP 400, result too large) while the rows were read; server grew {grew // MB} MB",
         lost="nothing",
