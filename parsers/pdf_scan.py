@@ -16,7 +16,7 @@ import ctypes
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from . import extract_ocr, ocr_engine
+from . import extract_ocr, ocr_engine, pdf_fonts
 from .extract_pdf import layout
 from .pdf_page import Char, page_chars, page_rules
 from .pdf_tables import PageTable
@@ -50,11 +50,33 @@ def has_text_layer(chars: list[Char]) -> bool:
 class Scanner:
     """Reads the pages of one PDF, sending those that need it to OCR."""
 
-    def __init__(self, source: str, notes: list[str]) -> None:
+    def __init__(self, source: str, notes: list[str], data: bytes | None = None) -> None:
         self.source = source
         self.notes = notes
         self.ocr_pages: list[int] = []
         self.budget: extract_ocr.Budget | None = None
+        # the document's bytes: pages to render are loaded again from a copy opened with
+        # the system's fonts (`pdf_fonts.for_pixels`); text pages use stand-in glyphs
+        self.data = data
+        self._drawn: pdfium.PdfDocument | None = None
+
+    def close(self) -> None:
+        if self._drawn is not None:
+            self._drawn.close()
+            self._drawn = None
+
+    def _render(self, page: pdfium.PdfPage, number: int, width: float, height: float,
+                box: tuple[float, float, float, float] | None):
+        if self.data is None:
+            return render(page, width, height, box)
+        with pdf_fonts.for_pixels():
+            if self._drawn is None:
+                self._drawn = pdfium.PdfDocument(self.data)
+            drawn = self._drawn[number - 1]
+            try:
+                return render(drawn, width, height, box)
+            finally:
+                drawn.close()
 
     def summary(self, count: int) -> str:
         pages = ", ".join(map(str, self.ocr_pages))
@@ -85,7 +107,7 @@ class Scanner:
             self._begin_ocr(number, count, whole_page=False)
             scans = []
             for box in pictures:
-                image = render(page, width, height, box)
+                image = self._render(page, number, width, height, box)
                 scan = extract_ocr.read_picture(image, left=box[0], top=box[3], width_pt=box[2] - box[0],
                                                 label=label)
                 scan.chars = [c for c in scan.chars if not _over_text(c, chars)]
@@ -99,7 +121,7 @@ class Scanner:
             if chars:
                 self.notes.append(f"{label}text layer unreadable (no Unicode map?): read by OCR")
             self._begin_ocr(number, count, whole_page=True)
-            image = render(page, width, height, None)
+            image = self._render(page, number, width, height, None)
             scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, label=label)
             chars, rules = scan.chars, rules + scan.rules
             scans = [((0.0, 0.0, width, height), scan)]
