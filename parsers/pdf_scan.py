@@ -98,9 +98,10 @@ class Scanner:
         chars = page_chars(page)
         width, height = page.get_size()
         rotated = page.get_rotation() != 0
-        rules = [] if rotated and not has_text_layer(chars) else page_rules(page)
+        text_layer = has_text_layer(chars)
+        rules = [] if rotated and not text_layer else page_rules(page)
         label = f"page {number}: "
-        if has_text_layer(chars):
+        if text_layer:
             pictures = [] if rotated else picture_boxes(page, chars, width, height)
             if not pictures:
                 return layout(chars, rules, height, number), True
