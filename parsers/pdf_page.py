@@ -92,7 +92,9 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
     own line ends so callers can still see them), boxed independently of system fonts.
 
     Font, size and matrix are the same for every character of a text object, so they
-    are asked once per object; advance widths once per (font, size, character)."""
+    are asked once per object; advance widths (the PDF's own /W or /Widths) once per
+    (font, size, character) on the page (a font may be freed and its address reused once
+    the pages using it are closed, so the cache does not outlive the page)."""
     tp = page.get_textpage()
     try:
         handle = ctypes.cast(tp.raw, ctypes.c_void_p).value or 0
@@ -101,8 +103,8 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
         # One bulk call for the text when it lines up with the character indices (it
         # does unless the page has characters outside the BMP); else one call per char.
         bulk = len(text) == n
-        x, y = ctypes.c_double(), ctypes.c_double()
-        px, py = ctypes.byref(x), ctypes.byref(y)
+        x, y, w = ctypes.c_double(), ctypes.c_double(), ctypes.c_float()
+        px, py, pw = ctypes.byref(x), ctypes.byref(y), ctypes.byref(w)
         # text object address -> (size, x scale, y scale, widths by character), or None
         # for rotated text; a style's widths dict is shared by the objects of one font+size
         styles: dict[int | None, _Style | None] = {}
@@ -139,7 +141,10 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
             size, sx, sy, advances = style
             advance = advances.get(ch)
             if advance is None:
-                advance = advances[ch] = _advance(_object_font(obj), ch, size)
+                font = _object_font(obj)
+                ok = bool(font) and _glyph_width(font, ord(ch), size, pw)
+                advance = w.value if ok and w.value > 0 else size * (0.5 if ch.isascii() else 1.0)
+                advances[ch] = advance
             ox, oy = x.value, y.value
             append(Char(ch, ox, oy - DESCENT * size * sy, ox + advance * sx, oy + ASCENT * size * sy))
         return out
@@ -159,13 +164,6 @@ def _style(tp: int, obj: int | None, i: int,
         return None
     font = _object_font(obj) or 0
     return size, m.a, m.d, widths.setdefault((font, size), {})
-
-
-def _advance(font: int | None, ch: str, size: float) -> float:
-    """Advance width of `ch` from the PDF's own metrics (the font's /W or /Widths)."""
-    width = ctypes.c_float()
-    ok = bool(font) and _glyph_width(font, ord(ch), size, ctypes.byref(width))
-    return width.value if ok and width.value > 0 else size * (0.5 if ch.isascii() else 1.0)
 
 
 def _loose(tp: int, i: int) -> tuple[float, float, float, float] | None:

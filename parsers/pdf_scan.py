@@ -12,6 +12,7 @@ time limit is checked between pages (`extract_ocr.Budget`).
 from __future__ import annotations
 
 import ctypes
+import re
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -28,22 +29,18 @@ PICTURE_LOW = 15.0  # ... and at least a table row high (points)
 MAX_CHARS_OVER_PICTURE = 10  # more text over a picture: it is a background, not content
 
 
-def readable(ch: str) -> bool:
-    """A character a real text layer of a Chinese report is made of."""
-    o = ord(ch)
-    return (0x20 <= o < 0x7F or 0xA0 <= o <= 0x24F or 0x2000 <= o <= 0x206F or 0x2E80 <= o <= 0x2FDF
-            or 0x3000 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF
-            or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x2460 <= o <= 0x24FF
-            or 0x2150 <= o <= 0x218F or 0x25A0 <= o <= 0x25FF)
+# The characters a real text layer of a Chinese report is made of
+_READABLE = re.compile("[\x20-\x7e\xa0-\u024f\u2000-\u206f\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2460-\u24ff\u2150-\u218f\u25a0-\u25ff]")
 
 
 def has_text_layer(chars: list[Char]) -> bool:
     """True when the page's characters are mostly real text (not junk of a font without
     a Unicode map)."""
-    shown = [c.text for c in chars if c.text.strip()]
+    shown = "".join(c.text for c in chars if c.text.strip())
     if not shown:
         return False
-    good = sum(1 for t in shown if readable(t))
+    good = len(_READABLE.findall(shown))
     return good >= 0.7 * len(shown)
 
 
