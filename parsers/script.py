@@ -94,7 +94,10 @@ def _inert() -> re.Pattern[str] | None:
                     chars.update(key)
     except (AttributeError, TypeError, ValueError):
         return None
-    return re.compile(f"([^{re.escape(''.join(sorted(chars)))}]+)")
+    # only the characters `_HAN` samples: a class with characters beyond the BMP would be
+    # matched by a scan of its members rather than a table lookup
+    han = "".join(sorted(c for c in chars if _HAN.match(c)))
+    return re.compile(f"([^{re.escape(han)}]+)")
 
 
 @lru_cache(maxsize=65536)
