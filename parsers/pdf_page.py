@@ -83,8 +83,9 @@ _loose_box = _by_address(raw.FPDFText_GetLooseCharBox, ctypes.c_int, _VOID, ctyp
                          ctypes.POINTER(raw.FS_RECTF))
 
 
-# a text object's font size, x and y scale, and advance widths by character
-_Style = tuple[float, float, float, dict[str, float]]
+# a text object's font size, x scale, em box below and above the baseline, and advance
+# widths by character
+_Style = tuple[float, float, float, float, dict[str, float]]
 
 
 def page_chars(page: pdfium.PdfPage) -> list[Char]:
@@ -102,43 +103,41 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
         text = tp.get_text_range(0, n) if n > 0 else ""
         # One bulk call for the text when it lines up with the character indices (it
         # does unless the page has characters outside the BMP); else one call per char.
-        bulk = len(text) == n
+        if len(text) != n:
+            codes = (raw.FPDFText_GetUnicode(tp.raw, i) for i in range(n))
+            text = "".join(chr(c) if 0 < c < 0x110000 else "\ufffd" for c in codes)
         x, y, w = ctypes.c_double(), ctypes.c_double(), ctypes.c_float()
         px, py, pw = ctypes.byref(x), ctypes.byref(y), ctypes.byref(w)
-        # text object address -> (size, x scale, y scale, widths by character), or None
-        # for rotated text; a style's widths dict is shared by the objects of one font+size
+        # text object address -> its style, or None for rotated text; a style's widths
+        # dict is shared by the objects of one font and size
         styles: dict[int | None, _Style | None] = {}
         widths: dict[tuple[int, float], dict[str, float]] = {}
         last_obj: int | None = -1
         style: _Style | None = None
         out: list[Char] = []
         append = out.append
-        for i in range(n):
-            if bulk:
-                ch = text[i]
-            else:
-                code = raw.FPDFText_GetUnicode(tp.raw, i)
-                ch = chr(code) if 0 < code < 0x110000 else "\ufffd"
+        text_object, char_origin, new_char = _text_object, _char_origin, Char  # locals: a hot loop
+        for i, ch in enumerate(text):
             if ch in "\r\n":
                 if out and out[-1].text != "\n":
-                    append(Char("\n", 0, 0, 0, 0))
+                    append(new_char("\n", 0, 0, 0, 0))
                 continue
             # pdfium generates only spaces and line ends: ask about spaces alone
             if ch in "\x00\ufffe" or (ch == " " and _is_generated(handle, i) == 1):
                 continue
-            obj = _text_object(handle, i)
+            obj = text_object(handle, i)
             if obj != last_obj:
                 last_obj = obj
                 if obj in styles:
                     style = styles[obj]
                 else:
                     style = styles[obj] = _style(handle, obj, i, widths)
-            if style is None or not _char_origin(handle, i, px, py):
+            if style is None or not char_origin(handle, i, px, py):
                 box = _loose(handle, i)
                 if box is not None:
-                    append(Char(ch, *box))
+                    append(new_char(ch, *box))
                 continue
-            size, sx, sy, advances = style
+            size, sx, below, above, advances = style
             advance = advances.get(ch)
             if advance is None:
                 font = _object_font(obj)
@@ -146,7 +145,7 @@ def page_chars(page: pdfium.PdfPage) -> list[Char]:
                 advance = w.value if ok and w.value > 0 else size * (0.5 if ch.isascii() else 1.0)
                 advances[ch] = advance
             ox, oy = x.value, y.value
-            append(Char(ch, ox, oy - DESCENT * size * sy, ox + advance * sx, oy + ASCENT * size * sy))
+            append(new_char(ch, ox, oy - below, ox + advance * sx, oy + above))
         return out
     finally:
         tp.close()
@@ -163,7 +162,7 @@ def _style(tp: int, obj: int | None, i: int,
     if abs(m.b) > 1e-3 or abs(m.c) > 1e-3 or m.a <= 0 or m.d <= 0:
         return None
     font = _object_font(obj) or 0
-    return size, m.a, m.d, widths.setdefault((font, size), {})
+    return size, m.a, DESCENT * size * m.d, ASCENT * size * m.d, widths.setdefault((font, size), {})
 
 
 def _loose(tp: int, i: int) -> tuple[float, float, float, float] | None:
