@@ -64,6 +64,7 @@ class Scanner:
 
     def _render(self, page: pdfium.PdfPage, number: int, width: float, height: float,
                 box: tuple[float, float, float, float] | None):
+        """`render` of page `number`, drawn with real glyphs (see `pdf_fonts.for_pixels`)."""
         if self.data is None:
             return render(page, width, height, box)
         with pdf_fonts.for_pixels():
