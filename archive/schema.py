@@ -27,6 +27,10 @@ Version 5 adds the cross-checks: the ``prose`` checks' own columns on ``checks``
 Version 6 makes the archive compact enough for a national archive on one machine
 (docs/scale.md): the cell tables keyed by their report, the row label computed instead of
 repeated, search indexes without the prefix index, and the index that loading by URL needs.
+
+Version 7 stores ``applications.row_label`` again: a generated column is hidden from
+``PRAGMA table_info``, so sqlite-utils, and any program that lists a table's columns that
+way, saw a contract column missing (docs/scale.md has what it costs).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from sqlite_utils import Database
 from ..template import ROW_LABELS
 from . import search
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = ROW_LABELS
@@ -266,7 +270,7 @@ CELL_COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
     "applications": [
         ("report_id", "TEXT REFERENCES reports(id)"), ("id", "INTEGER"), ("row", "TEXT"),
-        ("row_label", "TEXT GENERATED ALWAYS AS ({row_label}) VIRTUAL"), ("applicant", "TEXT"),
+        ("row_label", "TEXT"), ("applicant", "TEXT"),
         ("value", "INTEGER"), ("raw", "TEXT"), ("inferred", "INTEGER"),
     ],
     "reviews": [
@@ -281,53 +285,46 @@ FTS_OPTIONS = "content='', tokenize='unicode61'"
 FTS_AUTOMERGE = 8
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def row_label_sql(column: str = "row") -> str:
-    """The template's label of an applications row number, as an SQL expression.
-
-    A virtual generated column computes it on read: the v2 archive stored the same
-    ~40-character label in each of a report's ~180 cells, a quarter of the archive.
-    """
-    cases = " ".join(
-        f"WHEN {_sql_text(row)} THEN {_sql_text(label)}" for row, label in APPLICATION_ROW_LABELS.items()
-    )
-    return f"CASE {column} {cases} END"
-
-
 def _cell_table_sql(table: str, name: str) -> str:
-    columns = ", ".join(
-        f"[{col}] {decl.format(row_label=row_label_sql())}" for col, decl in CELL_COLUMNS[table]
-    )
+    columns = ", ".join(f"[{col}] {decl}" for col, decl in CELL_COLUMNS[table])
     return f"CREATE TABLE [{name}] ({columns}, PRIMARY KEY (report_id, id)) WITHOUT ROWID"
 
 
-def _v6_compact(db: Database) -> None:
-    """Cell tables keyed by (report_id, id) with a computed row label; FTS without prefix."""
-    # Views over the cell tables (report_figures) are set aside while the tables are swapped.
+def _swap_cell_tables(db: Database, tables: list[str], new_id: str, suffix: str) -> None:
+    """Rebuild `tables` with CELL_COLUMNS' declarations, copying every stored column (`new_id`
+    gives each cell's id from the old table's columns); views over them are set aside."""
     views = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
     for name, _ in views:
         db.execute(f"DROP VIEW [{name}]")
-    for table, columns in CELL_COLUMNS.items():
-        stored = [c for c, decl in columns if "GENERATED" not in decl and c != "id"]
-        db.execute(_cell_table_sql(table, f"{table}_v6"))
-        # the old id gives the printed order; the new one restarts at 0 in every report
+    for table in tables:
+        stored = [c for c, decl in CELL_COLUMNS[table] if "GENERATED" not in decl and c != "id"]
+        db.execute(_cell_table_sql(table, f"{table}_{suffix}"))
         db.execute(
-            f"INSERT INTO [{table}_v6] (id, {', '.join(stored)}) "
-            f"SELECT row_number() OVER (PARTITION BY report_id ORDER BY id) - 1, "
-            f"{', '.join(stored)} FROM [{table}]"
+            f"INSERT INTO [{table}_{suffix}] (id, {', '.join(stored)}) "
+            f"SELECT {new_id}, {', '.join(stored)} FROM [{table}]"
         )
         db.execute(f"DROP TABLE [{table}]")
-        db.execute(f"ALTER TABLE [{table}_v6] RENAME TO [{table}]")
+        db.execute(f"ALTER TABLE [{table}_{suffix}] RENAME TO [{table}]")
     for _, sql in views:
         db.execute(sql)
+
+
+def _v6_compact(db: Database) -> None:
+    """Cell tables keyed by (report_id, id); FTS without prefix."""
+    # the old id gives the printed order; the new one restarts at 0 in every report
+    _swap_cell_tables(db, list(CELL_COLUMNS), "row_number() OVER (PARTITION BY report_id ORDER BY id) - 1",
+                      "v6")
     db.table("reports").create_index(["url"], if_not_exists=True)
     for name in ("sections_fts", "reports_fts"):
         db.execute(f"DROP TABLE IF EXISTS [{name}]")
     _create_fts(db)
     reindex_all(db)
+
+
+def _v7_visible_columns(db: Database) -> None:
+    """applications.row_label stored, so PRAGMA table_info lists every contract column."""
+    if "row_label" not in {r[1] for r in db.execute("PRAGMA table_info(applications)")}:
+        _swap_cell_tables(db, ["applications"], "id", "v7")  # reads the generated label
 
 
 def _create_fts(db: Database) -> None:
@@ -368,6 +365,7 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     4: _v4_pages,
     5: _v5_crosschecks,
     6: _v6_compact,
+    7: _v7_visible_columns,
 }
 
 

@@ -40,6 +40,14 @@ def test_new_archive_has_the_contract_tables_indexes_and_version(tmp_path):
     assert {"sections_fts", "reports_fts"} <= set(db.table_names())
 
 
+def test_every_contract_column_is_listed_by_table_info(tmp_path):
+    """Programs list a table's columns with PRAGMA table_info (sqlite-utils does): a
+    generated column is hidden there, so no contract column may be one."""
+    db = load.open_archive(tmp_path / "archive.db")
+    for table, names in CONTRACT.items():
+        assert names <= set(db[table].columns_dict), table
+
+
 def test_opening_twice_is_harmless(tmp_path):
     load.open_archive(tmp_path / "a.db").close()
     db = load.open_archive(tmp_path / "a.db")
@@ -159,6 +167,42 @@ def _content(con: sqlite3.Connection, columns: dict[str, list[str]] | None = Non
         out[table] = sorted(con.execute(
             f"select {', '.join(f'[{n}]' for n in names)} from [{table}]").fetchall(), key=repr)
     return out
+
+
+def test_a_version_6_archive_gets_its_row_labels_stored(tmp_path, h):
+    """v6 computed applications.row_label (a generated column, hidden from table_info)."""
+    from nianbao.template import ROW_LABELS
+
+    path = tmp_path / "v6.db"
+    db = load.open_archive(path)
+    load.load_report(db, **_v2_loads(h)[0])
+    before = db.execute("select report_id, id, row, row_label, applicant, value from applications "
+                        "order by report_id, id").fetchall()
+    assert before and all(r[3] for r in before)
+    cases = " ".join(f"WHEN '{r}' THEN '{label}'" for r, label in ROW_LABELS.items())
+    views = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()
+    for name, _ in views:
+        db.execute(f"DROP VIEW [{name}]")
+    db.execute(f"CREATE TABLE applications_v6 ([report_id] TEXT REFERENCES reports(id), [id] INTEGER, "
+               f"[row] TEXT, [row_label] TEXT GENERATED ALWAYS AS (CASE row {cases} END) VIRTUAL, "
+               f"[applicant] TEXT, [value] INTEGER, [raw] TEXT, [inferred] INTEGER, "
+               f"PRIMARY KEY (report_id, id)) WITHOUT ROWID")
+    db.execute("INSERT INTO applications_v6 (report_id, id, row, applicant, value, raw, inferred) "
+               "SELECT report_id, id, row, applicant, value, raw, inferred FROM applications")
+    db.execute("DROP TABLE applications")
+    db.execute("ALTER TABLE applications_v6 RENAME TO applications")
+    for _, sql in views:
+        db.execute(sql)
+    db.execute("PRAGMA user_version = 6")
+    db.conn.commit()
+    db.close()
+    assert "row_label" not in {r[1] for r in sqlite3.connect(path).execute("pragma table_info(applications)")}
+
+    db = load.open_archive(path)
+    assert schema.version(db) == 7
+    assert "row_label" in db["applications"].columns_dict
+    assert db.execute("select report_id, id, row, row_label, applicant, value from applications "
+                      "order by report_id, id").fetchall() == before
 
 
 def test_a_version_2_archive_is_migrated_keeping_every_row(tmp_path, h):
