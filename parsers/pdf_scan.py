@@ -87,7 +87,7 @@ class Scanner:
             for box in pictures:
                 image = render(page, width, height, box)
                 scan = extract_ocr.read_picture(image, left=box[0], top=box[3], width_pt=box[2] - box[0],
-                                                label=label)
+                                                label=label, may_turn=False)
                 scan.chars = [c for c in scan.chars if not _over_text(c, chars)]
                 chars = chars + scan.chars
                 rules = rules + scan.rules
@@ -100,7 +100,8 @@ class Scanner:
                 self.notes.append(f"{label}text layer unreadable (no Unicode map?): read by OCR")
             self._begin_ocr(number, count, whole_page=True)
             image = render(page, width, height, None)
-            scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, label=label)
+            scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, height_pt=height,
+                                            label=label)
             chars, rules = scan.chars, rules + scan.rules
             scans = [((0.0, 0.0, width, height), scan)]
         items = layout(chars, rules, height, number)

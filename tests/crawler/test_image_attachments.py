@@ -39,11 +39,13 @@ def test_image_links_are_attachments(href: str, expected: str | None) -> None:
 def test_report_of_scanned_images_is_captured(server, tmp_path, fx) -> None:
     portal = server.portal
     portal.put("/empty/index.html", fx.list_page([("./2024/t20240301_7001.html", TITLE, "2024-03-01")]))
-    links = "".join(f'<p><a href="{path.rsplit("/", 1)[1]}">第{i}页</a></p>' for i, path in enumerate(SCANS, 1))
+    links = "".join(f'<p><a href="{path.rsplit("/", 1)[1]}">第{i}页</a></p>'
+                    for i, path in enumerate(SCANS, 1))
     portal.put(REPORT, fx.page(TITLE, f'<p><img src="/empty/banner.png"></p>{links}'))
     portal.put("/empty/banner.png", picture("PNG"), "image/png")
     for path, ctype in SCANS.items():
-        portal.put(path, picture({"image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}[ctype]), ctype)
+        fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}[ctype]
+        portal.put(path, picture(fmt), ctype)
     sources = fx.write_sources(tmp_path, server.port, ("fx-empty",))
     proc = fx.run_crawl(tmp_path / "data", "--sources", str(sources))
     assert proc.returncode == 0, proc.stderr[-3000:]
