@@ -64,6 +64,7 @@ ENV_JOBS = "NIANBAO_JOBS"  # worker processes (0: parse in this process, no limi
 ENV_CRASH = "NIANBAO_TEST_CRASH_ON"
 POLL_SECONDS = 0.25  # how often the parent looks at a running document's time and progress
 OCR_PROGRESS = re.compile(r"\(OCR page (\d+)\)")  # written by parsers/extract_ocr.Budget
+START_SUFFIX = ".start"  # beside a task's progress file: when its worker began it (epoch seconds)
 MAX_TASKS = 100  # documents per worker before it is replaced (returns fragmented memory)
 # Imported once by the forkserver, so that a new worker (one replacing a killed one too)
 # starts parsing at once instead of importing pdfium, lxml and OpenCC first.
@@ -151,6 +152,9 @@ def _task(task_id: int, how: str, payload: Any, source: str, content_type: str |
           meta: dict[str, Any] | None) -> tuple[str, Any, Any]:
     """Parse one document in a worker; ("ok", report, None) or ("error", source, problem)."""
     _worker.progress_path = str(Path(_worker.progress_dir) / str(task_id)) if _worker.progress_dir else ""
+    if _worker.progress_path:  # when the document began, for the parent's time limit (Job._outcome)
+        with contextlib.suppress(OSError):
+            Path(_worker.progress_path + START_SUFFIX).write_text(repr(time.time()), encoding="utf-8")
     budget = _worker.limits.memory_mb * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = _vm_size() + budget
@@ -206,25 +210,28 @@ class Job:
 
     def __init__(self, pool: ParsePool, future: Any, task_id: int, source: str) -> None:
         self.pool, self.future, self.task_id, self.source = pool, future, task_id, source
+        self.ocr_pages = 0  # pages of the document read by OCR so far, as the worker reports
 
     def _outcome(self, path: str) -> tuple[str, Any, Any]:
         """Wait for the worker, killing it when its document passes the time limit: the
         document's limit plus one limit per page read by OCR, counted from its start."""
         limit = self.pool.settings.seconds
         started: float | None = None
-        ocr = 0
         while True:
             try:
                 return cast(tuple[str, Any, Any], self.future.result(timeout=POLL_SECONDS))
             except (TimeoutError, FutureTimeout):
                 if self.future.done():
                     raise  # pebble's own (outer) limit
-            if not self.future.running():
-                continue  # still queued behind other documents
-            now = time.monotonic()
-            started = now if started is None else started
-            ocr = max(ocr, _ocr_pages(path))  # the file says "page 4 of 9" between pages
-            if now - started > limit * (1 + ocr):
+            if started is None:
+                try:  # written by the worker as it begins the document
+                    started = float(Path(path + START_SUFFIX).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue  # still queued behind other documents
+            now = time.time()
+            # the file says "page 4 of 9" between pages: the most seen counts
+            self.ocr_pages = max(self.ocr_pages, _ocr_pages(path))
+            if now - started > limit * (1 + self.ocr_pages):
                 self.future.cancel()  # pebble stops the worker running it
                 raise TimeoutError
 
@@ -235,10 +242,11 @@ class Job:
         try:
             status, a, b = self._outcome(path)
         except (TimeoutError, FutureTimeout):
-            raise parsers.ParseError(
-                self.source, f"time limit of {self.pool.settings.seconds:g} s (and as much again per page "
-                             f"read by OCR) exceeded{_where(path)}"
-            ) from None
+            seconds = self.pool.settings.seconds
+            extra = f" (+{seconds:g} s for each of {self.ocr_pages} page(s) read by OCR)" if self.ocr_pages \
+                else ""
+            raise parsers.ParseError(self.source,
+                                     f"time limit of {seconds:g} s{extra} exceeded{_where(path)}") from None
         except ProcessExpired as exc:
             code = exc.exitcode
             try:
@@ -251,6 +259,7 @@ class Job:
             ) from None
         finally:
             Path(path).unlink(missing_ok=True)
+            Path(path + START_SUFFIX).unlink(missing_ok=True)
         if status == "ok":
             return cast(Report, a)
         raise parsers.ParseError(a, b)

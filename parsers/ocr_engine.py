@@ -27,12 +27,17 @@ REC_MODEL = "PP-OCRv6_rec_small.onnx"
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 # Boxes scored below this are still returned (to be flagged), not silently dropped.
 MIN_TEXT_SCORE = 0.2
-# Detection runs on the page scaled so that its long side is at most this many pixels
-# (rapidocr's default, `limit_type: min`, never scales a page down: a 150 dpi A4 page
-# was detected at 1248x1760). Detection needs far less resolution than recognition,
-# which reads each line from the full-size page anyway; the detector's memory and time
-# grow with the pixels, so this bounds both whatever the size of the picture.
-DET_LONG_SIDE = 1280
+# Detection runs on the picture scaled so that its long side is at most this many pixels:
+# a page rendered at 150 dpi (A4: 1241 x 1754) as it is, a larger picture (an image file
+# at 300 dpi, a long strip) scaled down. rapidocr's default (`limit_type: min`) never
+# scales down, and the detector's memory and time grow with the pixels; recognition reads
+# each line from the full-size picture anyway. At 1280 px the detector missed lone "0"s
+# in table cells of the scan fixtures.
+DET_LONG_SIDE = 1760
+# Pixels (at the recogniser's 48 px height) a line is padded to at least. rapidocr's 320
+# made a table cell holding "0" cost as much as a line of seven characters; at 96 the
+# scores of short figures dropped (a "64" went below CONF_MIN), at 160 they did not.
+REC_MIN_WIDTH = 160
 _lock = threading.Lock()
 
 
@@ -90,6 +95,8 @@ def engine():
         # recogniser's activations grow with batch x width (a batch of 8 table rows took
         # ~900 MB against ~450 MB for one at a time), and it is no faster on a CPU.
         "Rec.rec_batch_num": 1,
+        # short lines padded to REC_MIN_WIDTH, not 320; longer ones keep their own width
+        "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
         "Det.limit_type": "max",
         "Det.limit_side_len": DET_LONG_SIDE,
         # One thread per session, no inter-op pool. The parse pool already runs one worker
