@@ -194,17 +194,33 @@ def asgi_wrapper(datasette: Any) -> Any:
                 return
             path = scope.get("path") or ""
             introspection = path.startswith("/-/") and not path.startswith(("/-/static", "/-/nianbao/"))
+            csv_held: dict[str, Any] | None = None  # a .csv answer's start, until its first bytes
             start: dict[str, Any] | None = None
             chunks: list[bytes] = []
 
             async def send_guarded(message: dict) -> None:
-                nonlocal start
+                nonlocal start, csv_held
                 if message["type"] == "http.response.start":
                     headers = _with_security_headers(list(message.get("headers") or []))
                     message = {**message, "headers": headers}
                     if introspection:
                         start = message
                         return
+                    if path.endswith(".csv") and message.get("status") == 200:
+                        csv_held = message
+                        return
+                elif message["type"] == "http.response.body" and csv_held is not None:
+                    # streamed in chunks: wait for the first bytes that are not blank
+                    chunks.append(message.get("body") or b"")
+                    if not b"".join(chunks).strip():
+                        if not message.get("more_body"):
+                            held, csv_held = csv_held, None
+                            await _send_csv_error(datasette, scope, held, send)
+                        return
+                    held, csv_held = csv_held, None
+                    await send(held)
+                    message = {**message, "body": b"".join(chunks)}
+                    chunks.clear()
                 elif message["type"] == "http.response.body" and start is not None:
                     chunks.append(message.get("body") or b"")
                     if message.get("more_body"):
@@ -222,6 +238,26 @@ def asgi_wrapper(datasette: Any) -> Any:
         return guarded
 
     return wrap
+
+
+async def _send_csv_error(datasette: Any, scope: dict, held: dict, send: Any) -> None:
+    """Datasette 0.65 answers a failed or refused query's `.csv` with an empty 200 (its query
+    view keeps the error beside zero columns): a download that looks like "no rows". Every
+    result set has a header row, so an empty CSV is an error: say it, with a 400, as `.json` does."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    url = scope["path"][: -len(".csv")] + ".json" + (f"?{query}" if query else "")
+    error = "the query failed"
+    try:
+        inner = await datasette.client.get(url)
+        error = inner.json().get("error") or error
+    except Exception:  # the error's own text is a courtesy; the 400 is what matters
+        pass
+    body = f"error: {error}\n".encode()
+    headers = [(k, v) for k, v in held["headers"]
+               if k.lower() not in (b"content-length", b"content-type", b"content-disposition")]
+    headers += [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    await send({**held, "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 REFUSALS = ("string or blob too big", "too many columns in result set")

@@ -45,6 +45,13 @@ _NOT_IN_A_CLONE = shutil.ignore_patterns(".git", ".venv", "data", "build", "dist
                                          "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache")
 
 
+def _lend_dependencies(python: Path, cwd: Path) -> None:
+    """Make this environment's packages importable in a new venv through a .pth (no index here)."""
+    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                   cwd=cwd).stdout.strip()
+    (Path(purelib) / "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> dict[str, Path | str]:
     """sdist and wheel of a clean copy of the checkout, and the output of the build."""
@@ -73,9 +80,7 @@ def venv(built, tmp_path_factory) -> Path:
     ours = [line for line in (p.stdout + p.stderr).splitlines()
             if "warn" in line.lower() and "Location 'file:" not in line]
     assert not ours, "installing the wheel warned:\n" + "\n".join(ours)
-    purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                   cwd=root).stdout.strip()
-    (Path(purelib) / "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    _lend_dependencies(python, root)
     return env_dir
 
 
@@ -83,6 +88,22 @@ def test_build_prints_no_warning_from_the_project(built):
     """No deprecation or packaging warning (license table, data folders absent from packages...)."""
     lines = [line for line in str(built["log"]).splitlines() if "warn" in line.lower()]
     assert not lines, "\n".join(lines)
+
+
+def test_editable_install_prints_no_warning_from_the_project(built, tmp_path):
+    """`make install` is an editable install: setuptools must not warn about our layout (its
+    import-finder strategy warns at every install about folders named like the package)."""
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, symlinks=True, ignore=_NOT_IN_A_CLONE)
+    env_dir = tmp_path / "venv"
+    assert _run([sys.executable, "-m", "venv", "--without-pip", env_dir], cwd=tmp_path).returncode == 0
+    _lend_dependencies(env_dir / "bin" / "python", tmp_path)  # setuptools, without build isolation
+    p = _run([sys.executable, "-m", "pip", "--python", env_dir / "bin" / "python", "install", "--no-deps",
+              "--no-index", "--no-build-isolation", "--no-cache-dir", "-e", source], cwd=tmp_path)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    ours = [line for line in (p.stdout + p.stderr).splitlines()
+            if ("warn" in line.lower() or "careful" in line.lower()) and "Location 'file:" not in line]
+    assert not ours, "the editable install warned:\n" + "\n".join(ours)
 
 
 def test_wheel_holds_one_import_package_with_its_data(built):
