@@ -64,6 +64,7 @@ ENV_JOBS = "NIANBAO_JOBS"  # worker processes (0: parse in this process, no limi
 ENV_CRASH = "NIANBAO_TEST_CRASH_ON"
 POLL_SECONDS = 0.25  # how often the parent looks at a running document's time and progress
 OCR_PROGRESS = re.compile(r"\(OCR page (\d+)\)")  # written by parsers/extract_ocr.Budget
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
 START_SUFFIX = ".start"  # beside a task's progress file: when its worker began it (epoch seconds)
 MAX_TASKS = 100  # documents per worker before it is replaced (returns fragmented memory)
 # Imported once by the forkserver, so that a new worker (one replacing a killed one too)
@@ -130,6 +131,17 @@ _worker = _Worker()
 def _init_worker(limits: Limits, progress_dir: str, crash_on: str) -> None:
     _worker.limits, _worker.progress_dir, _worker.crash_on = limits, progress_dir, crash_on
     parse_limits.use(limits, _report)
+    _one_malloc_arena()
+
+
+def _one_malloc_arena() -> None:
+    """Keep glibc's malloc to one arena in the worker. Every thread that allocates (OpenCV's
+    and ONNX Runtime's) otherwise gets an arena of its own, each reserving 64 MB of address
+    space it mostly never touches; RLIMIT_AS counts the reservations: OCR of a scanned
+    page needed ~1070 MB of address space above the worker's start, ~750 MB with one
+    arena, against the 1024 MB limit. Not glibc: nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
 
 
 def _report(where: str) -> None:
