@@ -65,10 +65,10 @@ class Scanner:
         document whose first picture is a whole page is taken for a scan and refused at
         once when it has more pages than OCR may read; pictures on text pages count as
         they come."""
-        ocr_engine.require(self.source)
         if self.budget is None:
             self.budget = extract_ocr.Budget(self.source, count, refuse_long=whole_page)
-        self.budget.check(number - 1)
+        self.budget.check(number - 1)  # before loading the engine: the page's time counts from here
+        ocr_engine.require(self.source)
 
     def read_page(self, pdf: pdfium.PdfDocument, page: pdfium.PdfPage, number: int,
                   count: int) -> tuple[list[tuple[str, object]], bool]:

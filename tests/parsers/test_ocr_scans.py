@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,17 @@ def test_scan_is_read_by_ocr_in_the_pool_at_default_limits() -> None:
     assert "error" not in out, out.get("error")
     assert proc.returncode == 0
     assert_truth(out)
+
+
+def test_each_page_read_by_ocr_has_a_time_limit_of_its_own() -> None:
+    """With a 1 s limit no page can be read (detection and recognition take seconds): the
+    worker is stopped one limit per OCR page after the document began, and says where."""
+    proc = subprocess.run([NIANBAO, "parse", str(SCAN)], cwd=REPO, capture_output=True, text=True,
+                          timeout=900, env={**os.environ, "NIANBAO_TIME_LIMIT": "1", "NIANBAO_JOBS": "1"})
+    error = json.loads(proc.stdout)["error"]
+    assert proc.returncode == 1
+    assert re.search(r"time limit of 1 s \(\+1 s for each of [1-3] page\(s\) read by OCR\) exceeded on page "
+                     r"[1-3] of 3 \(OCR page [1-3]\)$", error), error
 
 
 def test_turned_pages_are_read_upright() -> None:
