@@ -118,6 +118,10 @@ def _cpu() -> float:
 
 def _pool(res: Result, ctx: Context, path, pages: int) -> None:
     """A scan through `nianbao parse` as a user runs it: worker pool, default limits."""
+    if ctx.quick:
+        res.add(Figure("pool parse at default limits", None, "s/page",
+                       note="not available: not measured with --quick"))
+        return
     code = ("import sys, time, json; from nianbao.parse_pool import ParsePool, Settings\n"
             "t = time.perf_counter()\n"
             "with ParsePool(Settings(jobs=1)) as pool:\n"
@@ -133,8 +137,8 @@ def _pool(res: Result, ctx: Context, path, pages: int) -> None:
     ok = len(lines) == 2 and lines[0] == "ok"
     res.add(Figure("pool parse at default limits", round(float(lines[1]) / pages, 2) if ok else None,
                    "s/page", target="the scan is read (1024 MB, 60 s + 60 s per OCR page)", met=ok,
-                   note=f"{path.name}, {pages} pages, one worker: fork, engine load and parse"
-                        + ("" if ok else f"; failed: {(lines[:1] or [run.stderr[-300:]])[0]}")))
+                   note=f"{path.name}, {pages} pages, one worker: fork, engine load and parse" if ok
+                   else f"not available: failed in the pool: {(lines[:1] or [run.stderr[-300:]])[0]}"))
 
 
 def _long_scan(res: Result, ctx: Context) -> None:
