@@ -9,6 +9,7 @@ text is written as a string cell, which Excel never evaluates, and numbers as nu
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -46,10 +47,64 @@ def csv_text(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, bom: bool
 
 def neutralise_csv(text: str) -> str:
     """Datasette's own CSV with every text cell made safe (numbers untouched)."""
-    rows = list(csv.reader(io.StringIO(text.removeprefix(BOM))))
+    stream = CsvNeutraliser()
+    return stream.feed(text.encode("utf-8")) + stream.close()
+
+
+class CsvNeutraliser:
+    """neutralise_csv for a CSV that arrives in chunks of bytes, with memory bounded by one
+    record: each call returns the complete records seen so far, made safe.
+
+    A record ends at a newline outside quotes. In CSV as Python's writer makes it (quotes
+    doubled inside quoted fields) that is a newline after an even number of quote marks
+    since the record began, so chunks may cut a record, a quoted newline or a UTF-8
+    character anywhere and the output is the same as neutralise_csv of the whole text
+    (a byte order mark that begins the text is dropped, as there).
+    """
+
+    def __init__(self) -> None:
+        self._decode = codecs.getincrementaldecoder("utf-8")().decode
+        self._pending = ""  # text not yet returned: an incomplete record
+        self._scanned = 0  # how much of it has been looked at
+        self._odd = False  # inside quotes at the end of what was looked at
+        self._started = False
+
+    def feed(self, data: bytes) -> str:
+        self._pending += self._decode(data)
+        if not self._started and self._pending:
+            self._started = True
+            self._pending = self._pending.removeprefix(BOM)
+        end = self._complete_records()
+        done, self._pending = self._pending[:end], self._pending[end:]
+        self._scanned -= end
+        return _neutralise_records(done)
+
+    def close(self) -> str:
+        """The rest (a last record without its newline)."""
+        rest = self._pending + self._decode(b"", final=True)
+        self._pending, self._scanned, self._odd = "", 0, False
+        return _neutralise_records(rest if self._started else rest.removeprefix(BOM))
+
+    def _complete_records(self) -> int:
+        text, i, end = self._pending, self._scanned, 0
+        while (j := text.find("\n", i)) >= 0:
+            self._odd ^= text.count('"', i, j) % 2 == 1
+            if not self._odd:
+                end = j + 1
+            i = j + 1
+        self._odd ^= text.count('"', i) % 2 == 1
+        self._scanned = len(text)
+        return end
+
+
+def _neutralise_records(text: str) -> str:
+    if not text:
+        return ""
+    if len(text) > csv.field_size_limit():  # 128 KB by default: a long report's text is more
+        csv.field_size_limit(len(text))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for row in rows:
+    for row in csv.reader(io.StringIO(text)):
         writer.writerow([safe_text(v) for v in row])
     return out.getvalue()
 

@@ -18,6 +18,7 @@ that name whatever its file is called, so no link or scratch directory is needed
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,11 @@ SQL_TIME_LIMIT_MS = 3000
 _SETTINGS = {
     "sql_time_limit_ms": str(SQL_TIME_LIMIT_MS),
     "default_page_size": "50",
-    "max_returned_rows": "5000",
+    # A streamed CSV reads pages of this many rows, each within the guard's 32 MB result
+    # budget: 1,000 rows leaves 32,000 characters a row for the reports' full texts.
+    "max_returned_rows": "1000",
+    # Downloads stream with bounded memory (.csv pages, .csvbom record by record): whole tables.
+    "max_csv_mb": "0",
     "truncate_cells_html": "300",
     "default_facet_size": "30",
     # Facet suggestions scan every column of every result page: on a large archive they
@@ -72,6 +77,7 @@ def serve(db_path: str | Path, host: str = "127.0.0.1", port: int = 8001) -> int
     from datasette.cli import cli
 
     argv = datasette_args(db_path, host=host, port=port)
+    os.environ["NIANBAO_SERVING"] = "1"  # the guard's process-wide SQLite heap limit (nianbao_guard)
     with contextlib.suppress(KeyboardInterrupt):
         cli.main(args=argv[argv.index("serve"):], prog_name="datasette", standalone_mode=False)
     return 0

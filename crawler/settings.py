@@ -54,6 +54,8 @@ DOWNLOADER_MIDDLEWARES = {
     "nianbao.crawler.middlewares.AccountedMetaRefreshMiddleware": 580,
     "nianbao.crawler.middlewares.AccountedRedirectMiddleware": 600,
 }
+# No DEBUG record per response and per item when the log is at INFO (crawler/logformatter.py).
+LOG_FORMATTER = "nianbao.crawler.logformatter.QuietLogFormatter"
 DUPEFILTER_CLASS = "nianbao.crawler.middlewares.RedirectAwareDupeFilter"
 ITEM_PIPELINES = {
     "nianbao.crawler.pipelines.CapturePipeline": 300,

@@ -47,7 +47,7 @@ def extract(data: bytes, source: str) -> Document:
     except pdfium.PdfiumError as exc:
         raise ParseError(source, open_problem(exc)) from exc
     doc = Document(source=source, kind="pdf")
-    scan = pdf_scan.Scanner(source, doc.notes)
+    scan = pdf_scan.Scanner(source, doc.notes, data)
     try:
         title = (pdf.get_metadata_value("Title") or "").strip()
         # a title naming no agency (only 政府信息公开工作年度报告) leaves the choice to
@@ -69,6 +69,7 @@ def extract(data: bytes, source: str) -> Document:
     except pdfium.PdfiumError as exc:
         raise ParseError(source, f"corrupt PDF: {exc}") from exc
     finally:
+        scan.close()
         pdf.close()
     if not any_text:
         raise ParseError(source, "PDF without text: no text layer, and OCR found no text on its pages")

@@ -21,7 +21,9 @@ def _kept(ch: str) -> bool:
 
 def nfkc(text: str) -> str:
     """NFKC except Chinese full-width punctuation; ideographic spaces become spaces."""
-    if text.isascii():
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        # NFKC text is NFKC character by character too (a character NFKC would change
+        # cannot stand in it), so the loop below would return it unchanged
         return text
     out = []
     for ch in text:

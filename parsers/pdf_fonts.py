@@ -14,6 +14,14 @@ for a CJK font and the system has none, it gets a tiny font generated here whose
 code point maps to a box glyph. With a real CJK font installed nothing changes. Either
 way each text object keeps its characters, so the cells read are the same on every
 machine (tests/parsers/test_pdf_fonts.py parses every fixture both ways).
+
+Reading text, the box font stands in for a CJK font even where the system has one: text
+needs no glyph shapes (characters come from the PDF's encodings and CMaps, positions and
+widths from its own metrics), and pdfium loading a 20-26 MB Noto CJK collection for every
+document, then its glyph outlines for the text page, was half the time of parsing a
+report (bench parse_pdf). Text is then read as on a machine without CJK fonts, on every
+machine. Pixels (pages rendered for OCR) need the real glyphs: a document is opened and
+drawn inside `for_pixels()`, where the system's fonts are used as before.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ import ctypes
 import io
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import pypdfium2 as pdfium
@@ -35,6 +45,24 @@ CJK_FACE = re.compile(
 _FALLBACK_NAME = b"NianbaoBoxFallback\0"
 _lock = threading.Lock()
 _installed: _FallbackFonts | None = None
+_drawing = threading.local()  # .on: pages loaded and drawn now need real glyphs
+# The box font stands in for CJK fonts when text is read (see the module docstring);
+# tests turn this off to show the system's fonts read the same text.
+STAND_IN_FOR_TEXT = True
+
+
+@contextmanager
+def for_pixels() -> Iterator[None]:
+    """Documents opened, pages loaded and rendered inside get the system's CJK fonts.
+
+    pdfium maps a font when a page (or an annotation, at render time) first uses it, and
+    keeps it for the document: open the document to draw inside this block too."""
+    before = getattr(_drawing, "on", False)
+    _drawing.on = True
+    try:
+        yield
+    finally:
+        _drawing.on = before
 
 
 @cache
@@ -104,13 +132,14 @@ class _FallbackFonts(pdfium.PdfSysfontBase):
         return self.handle
 
     def MapFont(self, _, weight, italic, charset, pitch, face, exact):
+        name = (ctypes.cast(face, ctypes.c_char_p).value or b"") if face else b""
+        cjk = charset in CJK_CHARSETS or bool(CJK_FACE.search(name))
+        if cjk and STAND_IN_FOR_TEXT and not getattr(_drawing, "on", False):
+            return self._fallback()
         found = self.default.MapFont(self.default, weight, italic, charset, pitch, face, exact)
         if found:
             return found
-        name = (ctypes.cast(face, ctypes.c_char_p).value or b"") if face else b""
-        if charset in CJK_CHARSETS or CJK_FACE.search(name):
-            return self._fallback()
-        return None
+        return self._fallback() if cjk else None
 
     def GetFontData(self, _, font, table, buffer, size):
         if font and font == self.handle:

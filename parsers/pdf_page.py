@@ -59,96 +59,117 @@ DESCENT = 0.12
 ASCENT = 0.88
 
 
+def _by_address(func, restype, *argtypes):
+    """`func` of pypdfium2's bindings taking and returning handles as plain addresses
+    (ints): the per-character loop below then needs no `ctypes.cast` to tell one text
+    object or font from another, which was a quarter of its time."""
+    address = ctypes.cast(func, ctypes.c_void_p).value or 0
+    return ctypes.CFUNCTYPE(restype, *argtypes)(address)
+
+
+_VOID = ctypes.c_void_p
+_DOUBLE_P = ctypes.POINTER(ctypes.c_double)
+_text_object = _by_address(raw.FPDFText_GetTextObject, _VOID, _VOID, ctypes.c_int)
+_char_origin = _by_address(raw.FPDFText_GetCharOrigin, ctypes.c_int, _VOID, ctypes.c_int, _DOUBLE_P,
+                           _DOUBLE_P)
+_font_size = _by_address(raw.FPDFText_GetFontSize, ctypes.c_double, _VOID, ctypes.c_int)
+_char_matrix = _by_address(raw.FPDFText_GetMatrix, ctypes.c_int, _VOID, ctypes.c_int,
+                           ctypes.POINTER(raw.FS_MATRIX))
+_object_font = _by_address(raw.FPDFTextObj_GetFont, _VOID, _VOID)
+_glyph_width = _by_address(raw.FPDFFont_GetGlyphWidth, ctypes.c_int, _VOID, ctypes.c_uint32, ctypes.c_float,
+                           ctypes.POINTER(ctypes.c_float))
+_is_generated = _by_address(raw.FPDFText_IsGenerated, ctypes.c_int, _VOID, ctypes.c_int)
+_loose_box = _by_address(raw.FPDFText_GetLooseCharBox, ctypes.c_int, _VOID, ctypes.c_int,
+                         ctypes.POINTER(raw.FS_RECTF))
+
+
+# a text object's font size, x scale, em box below and above the baseline, and advance
+# widths by character
+_Style = tuple[float, float, float, float, dict[str, float]]
+
+
 def page_chars(page: pdfium.PdfPage) -> list[Char]:
     """All non-generated characters of a page in content order ("\\n" marks pdfium's
-    own line ends so callers can still see them), boxed independently of system fonts."""
+    own line ends so callers can still see them), boxed independently of system fonts.
+
+    Font, size and matrix are the same for every character of a text object, so they
+    are asked once per object; advance widths (the PDF's own /W or /Widths) once per
+    (font, size, character) on the page (a font may be freed and its address reused once
+    the pages using it are closed, so the cache does not outlive the page)."""
     tp = page.get_textpage()
     try:
+        handle = ctypes.cast(tp.raw, ctypes.c_void_p).value or 0
         n = raw.FPDFText_CountChars(tp.raw)
         text = tp.get_text_range(0, n) if n > 0 else ""
         # One bulk call for the text when it lines up with the character indices (it
         # does unless the page has characters outside the BMP); else one call per char.
-        bulk = len(text) == n
-        boxes = _CharBoxes(tp.raw)
-        generated = raw.FPDFText_IsGenerated
+        if len(text) != n:
+            codes = (raw.FPDFText_GetUnicode(tp.raw, i) for i in range(n))
+            text = "".join(chr(c) if 0 < c < 0x110000 else "\ufffd" for c in codes)
+        x, y, w = ctypes.c_double(), ctypes.c_double(), ctypes.c_float()
+        px, py, pw = ctypes.byref(x), ctypes.byref(y), ctypes.byref(w)
+        # text object address -> its style, or None for rotated text; a style's widths
+        # dict is shared by the objects of one font and size
+        styles: dict[int | None, _Style | None] = {}
+        widths: dict[tuple[int, float], dict[str, float]] = {}
+        last_obj: int | None = -1
+        style: _Style | None = None
         out: list[Char] = []
-        for i in range(n):
-            if bulk:
-                ch = text[i]
-            else:
-                code = raw.FPDFText_GetUnicode(tp.raw, i)
-                ch = chr(code) if 0 < code < 0x110000 else "\ufffd"
+        append = out.append
+        text_object, char_origin, new_char = _text_object, _char_origin, Char  # locals: a hot loop
+        for i, ch in enumerate(text):
             if ch in "\r\n":
                 if out and out[-1].text != "\n":
-                    out.append(Char("\n", 0, 0, 0, 0))
+                    append(new_char("\n", 0, 0, 0, 0))
                 continue
             # pdfium generates only spaces and line ends: ask about spaces alone
-            if ch in "\x00\ufffe" or (ch == " " and generated(tp.raw, i) == 1):
+            if ch in "\x00\ufffe" or (ch == " " and _is_generated(handle, i) == 1):
                 continue
-            box = boxes.box(i, ch)
-            if box is not None:
-                out.append(Char(ch, *box))
+            obj = text_object(handle, i)
+            if obj != last_obj:
+                last_obj = obj
+                if obj in styles:
+                    style = styles[obj]
+                else:
+                    style = styles[obj] = _style(handle, obj, i, widths)
+            if style is None or not char_origin(handle, i, px, py):
+                box = _loose(handle, i)
+                if box is not None:
+                    append(new_char(ch, *box))
+                continue
+            size, sx, below, above, advances = style
+            advance = advances.get(ch)
+            if advance is None:
+                font = _object_font(obj)
+                ok = bool(font) and _glyph_width(font, ord(ch), size, pw)
+                advance = w.value if ok and w.value > 0 else size * (0.5 if ch.isascii() else 1.0)
+                advances[ch] = advance
+            ox, oy = x.value, y.value
+            append(new_char(ch, ox, oy - below, ox + advance * sx, oy + above))
         return out
     finally:
         tp.close()
 
 
-class _CharBoxes:
-    """Font-independent boxes of one text page's characters (see DESCENT/ASCENT).
+def _style(tp: int, obj: int | None, i: int,
+           widths: dict[tuple[int, float], dict[str, float]]) -> _Style | None:
+    """Size, scales and the advance-width cache of character `i`'s text object; None for
+    rotated or mirrored text (rare: its boxes come from pdfium)."""
+    size = _font_size(tp, i)
+    m = raw.FS_MATRIX()
+    if not obj or size <= 0 or not _char_matrix(tp, i, m):
+        return None
+    if abs(m.b) > 1e-3 or abs(m.c) > 1e-3 or m.a <= 0 or m.d <= 0:
+        return None
+    font = _object_font(obj) or 0
+    return size, m.a, DESCENT * size * m.d, ASCENT * size * m.d, widths.setdefault((font, size), {})
 
-    Font, size and matrix are the same for every character of a text object, so they
-    are asked once per object; advance widths once per (font, character, size).
-    """
 
-    def __init__(self, textpage) -> None:
-        self.tp = textpage
-        self.x, self.y = ctypes.c_double(), ctypes.c_double()
-        self.width = ctypes.c_float()
-        self.matrix = raw.FS_MATRIX()
-        self.rect = raw.FS_RECTF()
-        # text object address -> (font, size, x scale, y scale), or None for rotated text
-        self.objects: dict[int, tuple[object, float, float, float] | None] = {}
-        self.widths: dict[tuple[int, str, float], float] = {}
-
-    def box(self, i: int, ch: str) -> tuple[float, float, float, float] | None:
-        tp = self.tp
-        obj = raw.FPDFText_GetTextObject(tp, i)
-        key = (ctypes.cast(obj, ctypes.c_void_p).value or 0) if obj else 0
-        if key in self.objects:
-            style = self.objects[key]
-        else:
-            style = self.objects[key] = self._style(obj, i)
-        if style is None or not raw.FPDFText_GetCharOrigin(tp, i, self.x, self.y):
-            return self._loose(i)
-        font, size, sx, sy = style
-        advance = self._advance(font, ch, size)
-        ox, oy = self.x.value, self.y.value
-        return ox, oy - DESCENT * size * sy, ox + advance * sx, oy + ASCENT * size * sy
-
-    def _style(self, obj, i: int) -> tuple[object, float, float, float] | None:
-        size = raw.FPDFText_GetFontSize(self.tp, i)
-        m = self.matrix
-        if not obj or size <= 0 or not raw.FPDFText_GetMatrix(self.tp, i, m):
-            return None
-        if abs(m.b) > 1e-3 or abs(m.c) > 1e-3 or m.a <= 0 or m.d <= 0:
-            return None  # rotated or mirrored text: rare, boxes from pdfium
-        return raw.FPDFTextObj_GetFont(obj), size, m.a, m.d
-
-    def _advance(self, font, ch: str, size: float) -> float:
-        key = (ctypes.cast(font, ctypes.c_void_p).value or 0, ch, size)
-        advance = self.widths.get(key)
-        if advance is None:
-            ok = bool(font) and raw.FPDFFont_GetGlyphWidth(font, ord(ch), size, self.width)
-            fallback = size * (0.5 if ch.isascii() else 1.0)
-            advance = self.width.value if ok and self.width.value > 0 else fallback
-            self.widths[key] = advance
-        return advance
-
-    def _loose(self, i: int) -> tuple[float, float, float, float] | None:
-        r = self.rect
-        if not raw.FPDFText_GetLooseCharBox(self.tp, i, r):
-            return None
-        return r.left, r.bottom, r.right, r.top
+def _loose(tp: int, i: int) -> tuple[float, float, float, float] | None:
+    r = raw.FS_RECTF()
+    if not _loose_box(tp, i, ctypes.byref(r)):
+        return None
+    return r.left, r.bottom, r.right, r.top
 
 
 def page_rules(page: pdfium.PdfPage) -> list[Rule]:

@@ -12,11 +12,12 @@ time limit is checked between pages (`extract_ocr.Budget`).
 from __future__ import annotations
 
 import ctypes
+import re
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from . import extract_ocr, ocr_engine
+from . import extract_ocr, ocr_engine, pdf_fonts
 from .extract_pdf import layout
 from .pdf_page import Char, page_chars, page_rules
 from .pdf_tables import PageTable
@@ -28,33 +29,52 @@ PICTURE_LOW = 15.0  # ... and at least a table row high (points)
 MAX_CHARS_OVER_PICTURE = 10  # more text over a picture: it is a background, not content
 
 
-def readable(ch: str) -> bool:
-    """A character a real text layer of a Chinese report is made of."""
-    o = ord(ch)
-    return (0x20 <= o < 0x7F or 0xA0 <= o <= 0x24F or 0x2000 <= o <= 0x206F or 0x2E80 <= o <= 0x2FDF
-            or 0x3000 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF
-            or 0xF900 <= o <= 0xFAFF or 0xFF00 <= o <= 0xFFEF or 0x2460 <= o <= 0x24FF
-            or 0x2150 <= o <= 0x218F or 0x25A0 <= o <= 0x25FF)
+# The characters a real text layer of a Chinese report is made of
+_READABLE = re.compile("[\x20-\x7e\xa0-\u024f\u2000-\u206f\u2e80-\u2fdf\u3000-\u30ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2460-\u24ff\u2150-\u218f\u25a0-\u25ff]")
 
 
 def has_text_layer(chars: list[Char]) -> bool:
     """True when the page's characters are mostly real text (not junk of a font without
     a Unicode map)."""
-    shown = [c.text for c in chars if c.text.strip()]
+    shown = "".join(c.text for c in chars if c.text.strip())
     if not shown:
         return False
-    good = sum(1 for t in shown if readable(t))
+    good = len(_READABLE.findall(shown))
     return good >= 0.7 * len(shown)
 
 
 class Scanner:
     """Reads the pages of one PDF, sending those that need it to OCR."""
 
-    def __init__(self, source: str, notes: list[str]) -> None:
+    def __init__(self, source: str, notes: list[str], data: bytes | None = None) -> None:
         self.source = source
         self.notes = notes
         self.ocr_pages: list[int] = []
         self.budget: extract_ocr.Budget | None = None
+        # the document's bytes: pages to render are loaded again from a copy opened with
+        # the system's fonts (`pdf_fonts.for_pixels`); text pages use stand-in glyphs
+        self.data = data
+        self._drawn: pdfium.PdfDocument | None = None
+
+    def close(self) -> None:
+        if self._drawn is not None:
+            self._drawn.close()
+            self._drawn = None
+
+    def _render(self, page: pdfium.PdfPage, number: int, width: float, height: float,
+                box: tuple[float, float, float, float] | None):
+        """`render` of page `number`, drawn with real glyphs (see `pdf_fonts.for_pixels`)."""
+        if self.data is None:
+            return render(page, width, height, box)
+        with pdf_fonts.for_pixels():
+            if self._drawn is None:
+                self._drawn = pdfium.PdfDocument(self.data)
+            drawn = self._drawn[number - 1]
+            try:
+                return render(drawn, width, height, box)
+            finally:
+                drawn.close()
 
     def summary(self, count: int) -> str:
         pages = ", ".join(map(str, self.ocr_pages))
@@ -76,16 +96,17 @@ class Scanner:
         chars = page_chars(page)
         width, height = page.get_size()
         rotated = page.get_rotation() != 0
-        rules = [] if rotated and not has_text_layer(chars) else page_rules(page)
+        text_layer = has_text_layer(chars)
+        rules = [] if rotated and not text_layer else page_rules(page)
         label = f"page {number}: "
-        if has_text_layer(chars):
+        if text_layer:
             pictures = [] if rotated else picture_boxes(page, chars, width, height)
             if not pictures:
                 return layout(chars, rules, height, number), True
             self._begin_ocr(number, count, whole_page=False)
             scans = []
             for box in pictures:
-                image = render(page, width, height, box)
+                image = self._render(page, number, width, height, box)
                 scan = extract_ocr.read_picture(image, left=box[0], top=box[3], width_pt=box[2] - box[0],
                                                 label=label, may_turn=False)
                 scan.chars = [c for c in scan.chars if not _over_text(c, chars)]
@@ -99,7 +120,7 @@ class Scanner:
             if chars:
                 self.notes.append(f"{label}text layer unreadable (no Unicode map?): read by OCR")
             self._begin_ocr(number, count, whole_page=True)
-            image = render(page, width, height, None)
+            image = self._render(page, number, width, height, None)
             scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, height_pt=height,
                                             label=label)
             chars, rules = scan.chars, rules + scan.rules

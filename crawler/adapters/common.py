@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 from weakref import WeakKeyDictionary
 
@@ -70,10 +70,14 @@ def clean(text: str | None) -> str:
     return _WS.sub(" ", (text or "").replace("\xa0", " ")).strip()
 
 
-def anchor_title(a: Selector) -> str:
-    """A link's title: its title attribute when longer (lists truncate titles with …), else its text."""
-    text = clean(" ".join(a.xpath(".//text()").getall()))
-    attr = clean(a.attrib.get("title"))
+def anchor_title(a: Any) -> str:
+    """A link's title: its title attribute when longer (lists truncate titles with …), else its text.
+
+    `a` is the link's lxml element (a parsel selector's `.root`): a parsel selector per link
+    and per query was most of what reading a list page cost.
+    """
+    text = clean(" ".join(a.itertext()))
+    attr = clean(a.get("title"))
     cut = normalise(text).rstrip(".…")
     if attr and (normalise(attr).startswith(cut) or len(normalise(attr)) >= len(cut)):
         return attr
@@ -97,16 +101,16 @@ def entries_from(sel: Selector, base: str) -> list[Entry]:
 
 def _entries_from(sel: Selector, base: str) -> list[Entry]:
     out: list[Entry] = []
-    for a in sel.xpath("//a[@href]"):
-        href = a.attrib.get("href", "").strip()
+    for a in sel.root.xpath("//a[@href]"):
+        href = (a.get("href") or "").strip()
         if not href or href.startswith(("javascript:", "#", "mailto:")):
             continue
         url = urljoin(base, href)
         if urlsplit(url).scheme not in ("http", "https"):
             continue
         title = anchor_title(a)
-        row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
-        around = clean(" ".join(row[0].xpath(".//text()").getall())) if row else ""
+        row = next(a.iterancestors("li", "tr", "dd", "p"), None)  # the nearest list row
+        around = clean(" ".join(row.itertext())) if row is not None else ""
         published = date_in(around.replace(title, " ")) or date_in_url(url)
         out.append(Entry(url=url.split("#")[0], title=title, published=published))
     return out

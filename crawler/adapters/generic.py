@@ -55,14 +55,14 @@ def parse_list(response: TextResponse, column_url: str) -> ListPage:
     page = ListPage(entries=entries_from(response.selector, response.url))
     host = urlsplit(response.url).netloc
     root = column_dir(column_url)
-    for a in response.xpath("//a[@href]"):
-        href = a.attrib["href"].strip()
+    for a in response.selector.root.xpath("//a[@href]"):  # lxml elements: no selector per link
+        href = (a.get("href") or "").strip()
         if href.startswith(("javascript:", "#", "mailto:")):
             continue
         url = urljoin(response.url, href).split("#")[0]
         if urlsplit(url).netloc != host or url == response.url:
             continue
-        label = normalise(" ".join(a.xpath(".//text()").getall())) or normalise(a.attrib.get("title", ""))
+        label = normalise(" ".join(a.itertext())) or normalise(a.get("title") or "")
         if label in _NEXT or label in _LAST or label.isdigit():
             if not _is_pager_url(url):
                 continue

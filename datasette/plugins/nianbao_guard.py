@@ -5,13 +5,21 @@ connection to a nianbao archive (``prepare_connection``; other databases are unt
 
 - a value (string or blob) made or read by a query is at most ``max_value_bytes``
   (SQLite's SQLITE_LIMIT_LENGTH: ``zeroblob(300000000)`` is refused by SQLite before it
-  is allocated), and a result row has at most ``max_columns`` columns;
+  is allocated), and a result row has at most ``max_columns`` columns. SQLite applies the
+  limit to every value it reads, not only to those a query makes, so it must hold the
+  longest text the archive stores: the text of a 300-page report is several MB, and with
+  a 1 MB limit its report page, its row, every table page and search that included it
+  and every CSV of its table answered 400. 16 MB holds the text of any report; what
+  SQLite may allocate for all queries together is bounded by ``max_sqlite_heap_bytes``
+  (SQLite's hard heap limit, process-wide), so 64 columns of 16 MB values made by a
+  query are refused (out of memory, HTTP 400), not allocated;
 - the rows of one query hold at most ``max_result_bytes`` of cell data (counted as each
   row is fetched, by a row factory); a query that would return more is refused with a
   message saying so, never truncated in silence — with Datasette's ``max_returned_rows``
-  that bounds any response, rows x bytes. Large blobs are therefore never rendered into
-  JSON or CSV; an archived original is downloaded whole through its own route
-  (nianbao_captures.py), which lifts the value limit for that one read;
+  that bounds any response, rows x bytes. A blob over ``max_blob_bytes`` is refused the
+  same way (its bytes are a download, never rendered into JSON or CSV); an archived
+  original is downloaded whole through its own route (nianbao_captures.py), which lifts
+  the value limit for that one read;
 - an authorizer refuses the SQL functions that reach outside the database or into the
   process (``fts3_tokenizer`` reads and replaces tokenizer pointers, ``load_extension``
   loads code) and ATTACH/DETACH (no other file is ever opened). Python 3.11 cannot set
@@ -20,7 +28,7 @@ connection to a nianbao archive (``prepare_connection``; other databases are unt
   in any case (nianbao_live.py), and Datasette runs only SELECT statements.
 
 The limits can be changed in the metadata (``plugins: nianbao_guard: {max_value_bytes: …,
-max_result_bytes: …, max_columns: …}``).
+max_result_bytes: …, max_columns: …, max_sqlite_heap_bytes: …}``).
 
 The ``asgi_wrapper`` adds, to every response of a Datasette that serves an archive, a
 Content-Security-Policy (no framing, no plugins, nothing loaded from other origins;
@@ -34,6 +42,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import sqlite3
 import threading
 import weakref
@@ -47,10 +56,16 @@ from nianbao.archive.serve import is_archive_file
 
 PLUGIN = "nianbao_guard"
 DEFAULTS = {
-    "max_value_bytes": 1024 * 1024,
+    "max_value_bytes": 16 * 1024 * 1024,
     "max_result_bytes": 32 * 1024 * 1024,
     "max_columns": 64,
+    "max_sqlite_heap_bytes": 256 * 1024 * 1024,
+    "max_blob_bytes": 1024 * 1024,
 }
+# SQLite's hard heap limit is one per process: `nianbao serve` sets this variable, so a
+# Datasette made inside another process (a test, a build that serves afterwards) never
+# leaves a 256 MB ceiling on that process's own databases.
+SERVING_ENV = "NIANBAO_SERVING"
 MAX_SQL_BYTES = 256 * 1024
 
 # Functions that must never run on the public server: they reach memory or the file system.
@@ -60,7 +75,7 @@ DENIED_PRAGMAS = {
     "writable_schema", "query_only", "trusted_schema", "cell_size_check", "journal_mode",
     "locking_mode", "mmap_size", "temp_store_directory", "data_store_directory", "schema_version",
     "user_version", "application_id", "foreign_keys", "recursive_triggers", "ignore_check_constraints",
-    "legacy_alter_table", "defer_foreign_keys", "synchronous",
+    "legacy_alter_table", "defer_foreign_keys", "synchronous", "hard_heap_limit", "soft_heap_limit",
 }
 # No other file is ever opened. (Writes need no rule: the file is opened read-only, and
 # SQLite's own schema parsing asks the authorizer about updates it makes internally.)
@@ -111,14 +126,20 @@ def cell_size(value: Any) -> int:
     return 8
 
 
-def budget_row_factory(inner: Any, max_bytes: int) -> Any:
+def budget_row_factory(inner: Any, max_bytes: int, max_blob: int | None = None) -> Any:
     """A row factory that counts the cell data each cursor has fetched and refuses a result
-    that goes past `max_bytes` (before it is rendered, while rows are read)."""
+    that goes past `max_bytes` (before it is rendered, while rows are read), or that holds
+    a blob over `max_blob` bytes."""
     totals: weakref.WeakKeyDictionary[sqlite3.Cursor, int] = weakref.WeakKeyDictionary()
     lock = threading.Lock()
 
     def factory(cursor: sqlite3.Cursor, row: tuple) -> Any:
         size = sum(cell_size(v) for v in row)
+        if max_blob is not None and any(isinstance(v, bytes) and len(v) > max_blob for v in row):
+            raise ResultTooLarge(
+                f"string or blob too big to render: a blob over {max_blob // (1024 * 1024)} MB; "
+                "an archived original downloads whole from /-/nianbao/capture/<sha256>"
+            )
         with lock:
             total = totals.get(cursor, 0) + size
             totals[cursor] = total
@@ -137,12 +158,14 @@ def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) 
     if not is_bigram_archive(conn):
         return
     lim = limits(datasette)
+    if os.environ.get(SERVING_ENV):  # process-wide: only in a process that does nothing but serve
+        conn.execute(f"pragma hard_heap_limit = {lim['max_sqlite_heap_bytes']}")
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, lim["max_value_bytes"])
     conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, lim["max_columns"])
     conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)
     conn.set_authorizer(_authorize)
-    conn.row_factory = budget_row_factory(conn.row_factory, lim["max_result_bytes"])
+    conn.row_factory = budget_row_factory(conn.row_factory, lim["max_result_bytes"], lim["max_blob_bytes"])
 
 
 def _archive_paths(datasette: Any) -> dict[str, str] | None:
@@ -270,6 +293,9 @@ def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
     refused = isinstance(exception, ResultTooLarge) or (
         isinstance(exception, sqlite3.DatabaseError) and str(exception) in REFUSALS
     )
+    if isinstance(exception, MemoryError):  # SQLite's hard heap limit (SQLITE_NOMEM)
+        exception, refused = MemoryError("out of memory: the query needs more memory than "
+                                         "the server gives queries; select fewer or shorter values"), True
     if not refused:
         return None
     from datasette.handle_exception import handle_exception as default

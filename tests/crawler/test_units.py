@@ -82,6 +82,38 @@ def test_attachment_url(href, text, expected):
     assert attachment_url(href, base, text) == expected
 
 
+@pytest.mark.parametrize("href", [
+    "./P020240120512.pdf", "a.pdf#page=2", "x.PDF%20", "../up/x.pdf/.", "up/x.pdf/..", "a.p\tdf", "a.pd\nf",
+    "x.html#a?b", "/path/", ".", "..", "//other.gov.cn/x.docx", "viewer.html#?file=a.pdf", "%2e%2e/a.pdf",
+    "./t20240101_1.html", "/f/report.ofd?v=2", "/servlet/Download?id=77", " ./b.doc ", "index.html?",
+])
+def test_links_ruled_out_early_are_the_links_attachment_url_refuses(monkeypatch, href):
+    """The cheap check before urljoin never turns away a link the full check would take."""
+    from nianbao.crawler import links
+
+    base = "http://a.gov.cn/col/index.html?x=1"
+    fast = [attachment_url(href, base, text) for text in ("", "年报.pdf", "附件1")]
+    monkeypatch.setattr(links, "may_be_attachment", lambda href: True)
+    assert fast == [attachment_url(href, base, text) for text in ("", "年报.pdf", "附件1")]
+
+
+@pytest.mark.parametrize(("level", "logged"), [("INFO", False), ("WARNING", False), ("DEBUG", True)])
+def test_responses_and_items_are_logged_only_at_debug(level, logged):
+    from scrapy import Spider
+    from scrapy.http import HtmlResponse, Request
+    from scrapy.utils.test import get_crawler
+
+    from nianbao.crawler.logformatter import QuietLogFormatter
+
+    crawler = get_crawler(Spider, settings_dict={"LOG_LEVEL": level})
+    spider = Spider.from_crawler(crawler, name="t")
+    fmt = QuietLogFormatter.from_crawler(crawler)
+    response = HtmlResponse("http://a.gov.cn/", body=b"<html></html>", request=Request("http://a.gov.cn/"))
+    assert (fmt.crawled(response.request, response, spider) is not None) is logged
+    assert (fmt.scraped({"x": 1}, response, spider) is not None) is logged
+    assert fmt.dropped({"x": 1}, Exception("no"), response, spider) is not None  # the rest as Scrapy's
+
+
 def test_dates():
     assert date_in("发布日期：2024年1月5日 来源：") == "2024-01-05"
     assert date_in("2024/02/30 2024-03-01") == "2024-03-01"  # an impossible date is skipped

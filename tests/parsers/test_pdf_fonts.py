@@ -2,9 +2,11 @@
 
 pdfium stands system fonts in for fonts a PDF does not embed (the seed PDFs use the
 non-embedded STSong-Light), and its text page drops characters whose stand-in glyph has
-no box. Every PDF fixture is parsed in a fresh process twice: with pdfium's system-font
-lookup as the machine has it, and with it turned off (a font handler that finds no font,
-as on a machine without fonts-noto-cjk); blocks and cells must be identical.
+no box. Every PDF fixture is parsed in a fresh process three times: as the parser reads
+text (pdf_fonts' box font standing in for CJK fonts), with the machine's real CJK fonts
+(as pages drawn for OCR get them), and with system-font lookup turned off (a font handler
+that finds no font, as on a machine without fonts-noto-cjk); blocks and cells must be
+identical.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ PDFS = sorted(p for p in FORMS.glob("*.pdf") if p.name.count(".") == 1)
 DUMP = r"""
 import json, sys
 from nianbao.parsers import pdf_fonts, extract_pdf, parse_bytes, Table
-pdf_fonts.install(system_fonts=sys.argv[1] == "system")
+pdf_fonts.install(system_fonts=sys.argv[1] != "none")
+pdf_fonts.STAND_IN_FOR_TEXT = sys.argv[1] != "real"
 out = {}
 for path in sys.argv[2:]:
     data = open(path, "rb").read()
@@ -48,12 +51,13 @@ def dump(mode: str) -> dict:
 @pytest.mark.slow
 def test_same_cells_with_and_without_system_fonts() -> None:
     assert len(PDFS) >= 5
-    with_fonts, without = dump("system"), dump("none")
+    with_fonts, real, without = dump("system"), dump("real"), dump("none")
     for path in map(str, PDFS):
-        a, b = with_fonts[path], without[path]
-        assert a["blocks"] == b["blocks"], f"{path}: blocks differ without system fonts"
-        assert a["cells"] == b["cells"], f"{path}: cells differ without system fonts"
-        assert (a["agency"], a["year"]) == (b["agency"], b["year"])
+        a = with_fonts[path]
+        for b, how in ((without[path], "without system fonts"), (real[path], "with real CJK glyphs")):
+            assert a["blocks"] == b["blocks"], f"{path}: blocks differ {how}"
+            assert a["cells"] == b["cells"], f"{path}: cells differ {how}"
+            assert (a["agency"], a["year"]) == (b["agency"], b["year"])
         # and the text really was read: the applications table holds its wrapped labels
         flat = json.dumps(a["blocks"], ensure_ascii=False)
         assert "自然人" in flat and "本年度办理结果" in flat, path
