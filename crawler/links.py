@@ -1,6 +1,7 @@
 """Recognising attachment links and dates on portal pages.
 
-Reports are often published as files: .pdf, Word (.doc/.docx/.wps), Excel, OFD, linked
+Reports are often published as files: .pdf, Word (.doc/.docx/.wps), Excel, OFD, scanned
+pages as images (.jpg/.png/.tif: the parsers read them by OCR), linked
 directly, through a pdf.js viewer (`viewer.html?file=...`, where the file parameter is
 the document) or through a download servlet (`downfile.jsp?filename=...`, where the URL
 itself returns the document). This module turns such an href into the URL to fetch.
@@ -13,7 +14,8 @@ from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from ..dates import iso_date, valid
 
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar")
+ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".zip", ".rar",
+                         ".jpg", ".jpeg", ".png", ".tif", ".tiff")
 _VIEWER = re.compile(r"(^|/)(viewer|pdfjs[^/]*|web/viewer|preview)\.html?$", re.I)
 _SERVLET = re.compile(r"(download|downfile|down\.|getfile|attach)", re.I)
 _SERVLET_PARAMS = ("filename", "file", "fileName", "filepath", "path", "url", "name")

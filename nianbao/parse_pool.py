@@ -12,6 +12,13 @@ reported; the next document is parsed. Workers are forked from a forkserver that
 imported the parsers once: starting one costs a fork, and never inherits the threads of
 a crawl.
 
+The time limit is per document, and a scanned page read by OCR costs as much as a
+whole text document: each page the worker reads by OCR (it says so in its progress,
+"page 3 of 12 (OCR page 3)") adds one more time limit to its document's, so a
+20-page scan is not killed at 60 s while a hung page still is, one limit after the
+last page began. OCR's own bounds (NIANBAO_OCR_MAX_PAGES, NIANBAO_OCR_SECONDS in
+parsers/extract_ocr.py) stop a 300-page scan between pages.
+
 Errors come back as `ParseError(source, problem)`, as from the parsers themselves:
 `time limit of 60 s exceeded on page 3 of 12`, `memory limit of 1024 MB exceeded while
 reading the document`, `parser process died (SIGSEGV) on page 2 of 5`.
@@ -27,10 +34,12 @@ import ctypes
 import itertools
 import multiprocessing
 import os
+import re
 import resource
 import shutil
 import signal
 import tempfile
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,6 +62,10 @@ ENV_JOBS = "NIANBAO_JOBS"  # worker processes (0: parse in this process, no limi
 # Test hook: a worker asked to parse a document whose source contains this text crashes
 # with a real SIGSEGV (a NULL read in C), as a pdfium bug would.
 ENV_CRASH = "NIANBAO_TEST_CRASH_ON"
+POLL_SECONDS = 0.25  # how often the parent looks at a running document's time and progress
+OCR_PROGRESS = re.compile(r"\(OCR page (\d+)\)")  # written by parsers/extract_ocr.Budget
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+START_SUFFIX = ".start"  # beside a task's progress file: when its worker began it (epoch seconds)
 MAX_TASKS = 100  # documents per worker before it is replaced (returns fragmented memory)
 # Imported once by the forkserver, so that a new worker (one replacing a killed one too)
 # starts parsing at once instead of importing pdfium, lxml and OpenCC first.
@@ -118,6 +131,17 @@ _worker = _Worker()
 def _init_worker(limits: Limits, progress_dir: str, crash_on: str) -> None:
     _worker.limits, _worker.progress_dir, _worker.crash_on = limits, progress_dir, crash_on
     parse_limits.use(limits, _report)
+    _one_malloc_arena()
+
+
+def _one_malloc_arena() -> None:
+    """Keep glibc's malloc to one arena in the worker. Every thread that allocates (OpenCV's
+    and ONNX Runtime's) otherwise gets an arena of its own, each reserving 64 MB of address
+    space it mostly never touches; RLIMIT_AS counts the reservations: OCR of a scanned
+    page needed ~1070 MB of address space above the worker's start, ~750 MB with one
+    arena, against the 1024 MB limit. Not glibc: nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 1)
 
 
 def _report(where: str) -> None:
@@ -140,6 +164,9 @@ def _task(task_id: int, how: str, payload: Any, source: str, content_type: str |
           meta: dict[str, Any] | None) -> tuple[str, Any, Any]:
     """Parse one document in a worker; ("ok", report, None) or ("error", source, problem)."""
     _worker.progress_path = str(Path(_worker.progress_dir) / str(task_id)) if _worker.progress_dir else ""
+    if _worker.progress_path:  # when the document began, for the parent's time limit (Job._outcome)
+        with contextlib.suppress(OSError):
+            Path(_worker.progress_path + START_SUFFIX).write_text(repr(time.time()), encoding="utf-8")
     budget = _worker.limits.memory_mb * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = _vm_size() + budget
@@ -180,22 +207,58 @@ def _where(path: str) -> str:
 
 
 # ---------------------------------------------------------------------------- the parent
+def _ocr_pages(path: str) -> int:
+    """Pages read by OCR so far, from a task's progress file ("… (OCR page 3)")."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return 0
+    found = OCR_PROGRESS.search(text)
+    return int(found.group(1)) if found else 0
+
+
 class Job:
     """One document handed to the pool; `result()` gives the report or raises ParseError."""
 
     def __init__(self, pool: ParsePool, future: Any, task_id: int, source: str) -> None:
         self.pool, self.future, self.task_id, self.source = pool, future, task_id, source
+        self.ocr_pages = 0  # pages of the document read by OCR so far, as the worker reports
+
+    def _outcome(self, path: str) -> tuple[str, Any, Any]:
+        """Wait for the worker, killing it when its document passes the time limit: the
+        document's limit plus one limit per page read by OCR, counted from its start."""
+        limit = self.pool.settings.seconds
+        started: float | None = None
+        while True:
+            try:
+                return cast(tuple[str, Any, Any], self.future.result(timeout=POLL_SECONDS))
+            except (TimeoutError, FutureTimeout):
+                if self.future.done():
+                    raise  # pebble's own (outer) limit
+            if started is None:
+                try:  # written by the worker as it begins the document
+                    started = float(Path(path + START_SUFFIX).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue  # still queued behind other documents
+            now = time.time()
+            # the file says "page 4 of 9" between pages: the most seen counts
+            self.ocr_pages = max(self.ocr_pages, _ocr_pages(path))
+            if now - started > limit * (1 + self.ocr_pages):
+                self.future.cancel()  # pebble stops the worker running it
+                raise TimeoutError
 
     def result(self) -> Report:
         from pebble import ProcessExpired
 
         path = str(Path(self.pool.progress_dir) / str(self.task_id))
         try:
-            status, a, b = self.future.result()
+            status, a, b = self._outcome(path)
         except (TimeoutError, FutureTimeout):
-            raise parsers.ParseError(
-                self.source, f"time limit of {self.pool.settings.seconds:g} s exceeded{_where(path)}"
-            ) from None
+            seconds = self.pool.settings.seconds
+            extra = f" (+{seconds:g} s for each of {self.ocr_pages} page(s) read by OCR)" if self.ocr_pages \
+                else ""
+            raise parsers.ParseError(self.source,
+                                     f"time limit of {seconds:g} s{extra} exceeded{_where(path)}") from None
         except ProcessExpired as exc:
             code = exc.exitcode
             try:
@@ -208,6 +271,7 @@ class Job:
             ) from None
         finally:
             Path(path).unlink(missing_ok=True)
+            Path(path + START_SUFFIX).unlink(missing_ok=True)
         if status == "ok":
             return cast(Report, a)
         raise parsers.ParseError(a, b)
@@ -226,6 +290,11 @@ class ParsePool:
         self._ids = itertools.count()
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)
+        # pebble's own limit only backs up `Job._outcome`'s: the longest an OCR'd document
+        # may take (its page limit, each page with a time limit of its own), plus one
+        from nianbao.parsers.extract_ocr import max_pages  # here: OpenCV stays out of the parent
+
+        self.hard_limit = self.settings.seconds * (2 + max_pages())
         self._pool = ProcessPool(
             max_workers=self.jobs, max_tasks=MAX_TASKS, initializer=_init_worker,
             initargs=(self.settings.limits, self.progress_dir, os.environ.get(ENV_CRASH, "")), context=ctx,
@@ -235,13 +304,13 @@ class ParsePool:
                      meta: dict[str, Any] | None = None) -> Job:
         task_id = next(self._ids)
         future = self._pool.schedule(_task, args=(task_id, "bytes", data, source, content_type, meta),
-                                     timeout=self.settings.seconds)
+                                     timeout=self.hard_limit)
         return Job(self, future, task_id, source)
 
     def submit_file(self, path: str | Path) -> Job:
         task_id = next(self._ids)
         future = self._pool.schedule(_task, args=(task_id, "file", str(path), str(path), None, None),
-                                     timeout=self.settings.seconds)
+                                     timeout=self.hard_limit)
         return Job(self, future, task_id, str(path))
 
     def parse_bytes(self, data: bytes, source: str, *, content_type: str | None = None,

@@ -43,7 +43,6 @@ def extract(data: bytes, source: str) -> Document:
     frames = getattr(img, "n_frames", 1)
     if img.width * img.height > MAX_PIXELS:
         raise ParseError(source, f"image too large to read: {img.width}x{img.height} pixels")
-    ocr_engine.require(source)
     budget = extract_ocr.Budget(source, frames)
     doc = Document(source=source, kind="ocr")
     pages: list[list[tuple[str, object]]] = []
@@ -51,6 +50,7 @@ def extract(data: bytes, source: str) -> Document:
     number = 0
     for index, frame in enumerate(ImageSequence.Iterator(img)):
         budget.check(index)
+        ocr_engine.require(source)  # after the page is counted: loading the engine is its time
         try:
             array = page_array(ImageOps.exif_transpose(frame))
         except (OSError, ValueError) as exc:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from . import ocr_engine, ocr_image
+from . import limits, ocr_engine, ocr_image
 from .cells import parse_cell
 from .model import Cell, ParseError
 from .pdf_page import Char, Rule
@@ -81,6 +81,8 @@ class Budget:
             raise ParseError(self.source, f"more than {max_pages()} pages of this document need OCR "
                                           "(NIANBAO_OCR_MAX_PAGES)")
         self.read += 1
+        # the parse pool gives each page read by OCR a time limit of its own (parse_pool.Job)
+        limits.progress(f"page {done + 1} of {self.pages} (OCR page {self.read})")
         spent = time.monotonic() - self.start
         if spent > self.limit and done < self.pages:
             raise ParseError(self.source, f"OCR time limit of {self.limit:g} s exceeded after page {done} "
@@ -106,17 +108,28 @@ class OcrPage:
 
 
 def read_picture(image: np.ndarray, *, left: float = 0.0, top: float | None = None,
-                 width_pt: float | None = None, label: str = "") -> OcrPage:
+                 width_pt: float | None = None, height_pt: float | None = None, label: str = "",
+                 may_turn: bool = True) -> OcrPage:
     """OCR one picture placed at (left, top) with `width_pt` points of width on its page
-    (an image file: an A4-wide page of its own)."""
+    (an image file: an A4-wide page of its own). A picture scanned a quarter or half turn
+    off is turned upright first when `may_turn` (a whole page: then it is fitted into
+    `width_pt` x `height_pt`)."""
     gray = ocr_image.normalise(ocr_image.to_gray(image))
     gray, angle = ocr_image.deskew(gray)
+    notes = [f"{label}straightened by {angle:.2f}°"] if abs(angle) >= 0.1 else []
+    gray, lines, turned = _read_upright(gray, may_turn)
+    if turned:
+        notes.append(f"{label}page scanned sideways or upside down: turned {turned}° clockwise "
+                     "before reading")
     h, w = gray.shape
     scale = (width_pt or A4_WIDTH_PT) / w
+    if turned in (90, 270) and height_pt:
+        scale = min(scale, height_pt / h)
     top = h * scale if top is None else top
-    notes = [f"{label}straightened by {angle:.2f}°"] if abs(angle) >= 0.1 else []
-    lines = ocr_engine.recognise(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
     page = OcrPage([], [], gray, left, top, scale, 0.0, notes)
+    if lines and _sideways(lines):
+        page.notes.append(f"{label}most text runs top to bottom (vertical writing or a page turned a "
+                          "quarter): its figures may be unreadable")
     boxes: list[tuple[int, int, int, int]] = []
     heights: list[float] = []
     for line in lines:
@@ -137,6 +150,69 @@ def read_picture(image: np.ndarray, *, left: float = 0.0, top: float | None = No
             else:
                 r.pos += left
     return page
+
+
+def _read_upright(gray: np.ndarray, may_turn: bool) -> tuple[np.ndarray, list[list[ocr_engine.Glyph]], int]:
+    """Read a page, turning it upright first when its text lines say it lies sideways or
+    upside down: the straightened page, its lines, and the degrees (clockwise) it was
+    turned. An upright page costs one reading and a few classifier runs; a turned one is
+    read again after each turn (at most two turns: a quarter, then a half)."""
+    lines = ocr_engine.recognise(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    if not may_turn:
+        return gray, lines, 0
+    turned = 0
+    if _sideways(lines):
+        quarter = np.ascontiguousarray(np.rot90(gray, k=-1))  # a quarter turn clockwise
+        quarter_lines = ocr_engine.recognise(cv2.cvtColor(quarter, cv2.COLOR_GRAY2BGR))
+        if _sideways(quarter_lines):  # not a turned page (vertical writing): as scanned
+            return gray, lines, 0
+        gray, lines, turned = quarter, quarter_lines, 90
+    if _upside_down(gray, lines):
+        gray = np.ascontiguousarray(np.rot90(gray, k=2))
+        turned = (turned + 180) % 360
+        lines = ocr_engine.recognise(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    return gray, lines, turned
+
+
+def _extent(line: list[ocr_engine.Glyph]) -> tuple[float, float, float, float]:
+    return (min(g.x0 for g in line), min(g.y0 for g in line), max(g.x1 for g in line),
+            max(g.y1 for g in line))
+
+
+def _sideways(lines: list[list[ocr_engine.Glyph]]) -> bool:
+    """Do most text lines (by length) run top to bottom? Then the page lies on its side."""
+    tall = wide = 0.0
+    for line in lines:
+        x0, y0, x1, y1 = _extent(line)
+        w, h = x1 - x0, y1 - y0
+        if h >= 2 * w:
+            tall += h
+        elif w >= 2 * h:
+            wide += w
+    return tall > 2 * wide and tall > 0
+
+
+SAMPLE_LINES = 9  # long lines whose direction votes on a page's orientation
+UPSIDE_DOWN_SHARE = 0.7  # of the votes (weighted by score) to turn a page by a half
+
+
+def _upside_down(gray: np.ndarray, lines: list[list[ocr_engine.Glyph]]) -> bool:
+    """Does the direction classifier find the page's longest lines upside down? Only
+    lines four times as long as high vote: a short crop (a lone figure) has no direction."""
+    extents = [e for e in map(_extent, lines) if e[2] - e[0] >= 4 * (e[3] - e[1]) > 0]
+    extents.sort(key=lambda e: e[2] - e[0], reverse=True)
+    up = down = 0.0
+    for x0, y0, x1, y1 in extents[:SAMPLE_LINES]:
+        pad = max(2, int((y1 - y0) * 0.15))
+        crop = gray[max(0, int(y0) - pad):int(y1) + pad, max(0, int(x0) - pad):int(x1) + pad]
+        if crop.size == 0:
+            continue
+        direction, score = ocr_engine.orientation(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
+        if direction == "180":
+            down += score
+        elif direction == "0":
+            up += score
+    return down > 0 and down >= UPSIDE_DOWN_SHARE * (up + down)
 
 
 def _mask_doubtful(line: list[ocr_engine.Glyph], notes: list[str], label: str) -> None:

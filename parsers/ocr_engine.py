@@ -12,6 +12,7 @@ OCR was not sure of.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +27,17 @@ REC_MODEL = "PP-OCRv6_rec_small.onnx"
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 # Boxes scored below this are still returned (to be flagged), not silently dropped.
 MIN_TEXT_SCORE = 0.2
+# Detection runs on the picture scaled so that its long side is at most this many pixels:
+# a page rendered at 150 dpi (A4: 1241 x 1754) as it is, a larger picture (an image file
+# at 300 dpi, a long strip) scaled down. rapidocr's default (`limit_type: min`) never
+# scales down, and the detector's memory and time grow with the pixels; recognition reads
+# each line from the full-size picture anyway. At 1280 px the detector missed lone "0"s
+# in table cells of the scan fixtures.
+DET_LONG_SIDE = 1760
+# Pixels (at the recogniser's 48 px height) a line is padded to at least. rapidocr's 320
+# made a table cell holding "0" cost as much as a line of seven characters; at 96 the
+# scores of short figures dropped (a "64" went below CONF_MIN), at 160 they did not.
+REC_MIN_WIDTH = 160
 _lock = threading.Lock()
 
 
@@ -45,6 +57,16 @@ class Glyph:
 
 class OcrUnavailable(Exception):
     """The engine cannot run here (package or model missing)."""
+
+
+def threads() -> int:
+    """ONNX Runtime threads per OCR session (NIANBAO_OCR_THREADS, default 1; at most the
+    machine's cores)."""
+    try:
+        wanted = int(os.environ.get("NIANBAO_OCR_THREADS", "1"))
+    except ValueError:
+        wanted = 1
+    return min(max(1, wanted), os.cpu_count() or 1)
 
 
 @cache
@@ -69,7 +91,20 @@ def engine():
         "Det.model_path": str(paths[DET_MODEL]),
         "Rec.model_path": str(paths[REC_MODEL]),
         "Cls.model_path": str(paths[CLS_MODEL]),
-        "Rec.rec_batch_num": 8,
+        # One line per recognition run: a batch is padded to its widest line and the
+        # recogniser's activations grow with batch x width (a batch of 8 table rows took
+        # ~900 MB against ~450 MB for one at a time), and it is no faster on a CPU.
+        "Rec.rec_batch_num": 1,
+        # short lines padded to REC_MIN_WIDTH, not 320; longer ones keep their own width
+        "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DET_LONG_SIDE,
+        # One thread per session, no inter-op pool. The parse pool already runs one worker
+        # per core: ONNX Runtime's default (a thread per physical core in every worker,
+        # spinning while it waits) oversubscribes the machine, and each thread's stack and
+        # malloc arena count against the worker's address-space limit (RLIMIT_AS).
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads(),
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
     return RapidOCR(params=params)
 
@@ -83,10 +118,14 @@ def require(source: str) -> None:
 
 
 def recognise(image: np.ndarray) -> list[list[Glyph]]:
-    """Text lines of an image (RGB or grey uint8), each a list of Glyphs left to right."""
+    """Text lines of an image (RGB or grey uint8), each a list of Glyphs left to right.
+
+    rapidocr's per-line direction classifier is off: it turned single-figure crops by
+    180° (a 9 read as 6, a misread that passes the arithmetic) and costs a model run per
+    line; a page's orientation is decided once, from its long lines (`orientation`)."""
     with _lock:
         # every switch given each time: rapidocr keeps the last call's settings
-        out = engine()(image, use_det=True, use_cls=True, use_rec=True, return_word_box=True)
+        out = engine()(image, use_det=True, use_cls=False, use_rec=True, return_word_box=True)
     lines: list[list[Glyph]] = []
     if not out.txts:
         return lines
@@ -96,6 +135,18 @@ def recognise(image: np.ndarray) -> list[list[Glyph]]:
             glyphs = _spread(text, box, score)  # word boxes missing: spread the line's box
         lines.append(glyphs)
     return lines
+
+
+def orientation(image: np.ndarray) -> tuple[str, float]:
+    """rapidocr's direction classifier on one text line: ("0" or "180", its score). Used
+    only to vote on a whole page's orientation from its longest lines, never per line
+    before reading it: on a short crop the classifier turns a 6 into a 9."""
+    with _lock:
+        out = engine()(image, use_det=False, use_cls=True, use_rec=False)
+    res = getattr(out, "cls_res", None)
+    if not res:
+        return "", 0.0
+    return str(res[0][0]), float(res[0][1])
 
 
 def read_crop(image: np.ndarray) -> tuple[str, float]:

@@ -85,10 +85,10 @@ class Scanner:
         document whose first picture is a whole page is taken for a scan and refused at
         once when it has more pages than OCR may read; pictures on text pages count as
         they come."""
-        ocr_engine.require(self.source)
         if self.budget is None:
             self.budget = extract_ocr.Budget(self.source, count, refuse_long=whole_page)
-        self.budget.check(number - 1)
+        self.budget.check(number - 1)  # before loading the engine: the page's time counts from here
+        ocr_engine.require(self.source)
 
     def read_page(self, pdf: pdfium.PdfDocument, page: pdfium.PdfPage, number: int,
                   count: int) -> tuple[list[tuple[str, object]], bool]:
@@ -108,7 +108,7 @@ class Scanner:
             for box in pictures:
                 image = self._render(page, number, width, height, box)
                 scan = extract_ocr.read_picture(image, left=box[0], top=box[3], width_pt=box[2] - box[0],
-                                                label=label)
+                                                label=label, may_turn=False)
                 scan.chars = [c for c in scan.chars if not _over_text(c, chars)]
                 chars = chars + scan.chars
                 rules = rules + scan.rules
@@ -121,7 +121,8 @@ class Scanner:
                 self.notes.append(f"{label}text layer unreadable (no Unicode map?): read by OCR")
             self._begin_ocr(number, count, whole_page=True)
             image = self._render(page, number, width, height, None)
-            scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, label=label)
+            scan = extract_ocr.read_picture(image, left=0.0, top=height, width_pt=width, height_pt=height,
+                                            label=label)
             chars, rules = scan.chars, rules + scan.rules
             scans = [((0.0, 0.0, width, height), scan)]
         items = layout(chars, rules, height, number)
