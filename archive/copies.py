@@ -41,16 +41,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from ..official import Provenance, host, provenance
+from . import schema
 
 THRESHOLD = 0.9
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]")
 _DIGITS = re.compile(r"\d+")
 _TEXT_LIMIT = 20000  # characters compared; reports are far shorter, this bounds the cost
-CELL_KEYS = {
-    "active_disclosure": ("article", "item", "metric"),
-    "applications": ("row", "applicant"),
-    "reviews": ("stage", "outcome"),
-}
+CELL_KEYS = schema.CELL_KEYS
 
 Conn = Database | sqlite3.Connection
 

@@ -31,12 +31,8 @@ from . import agencies, copies, crosschecks, layout, schema, transaction, versio
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _V2_CHECK_KEYS = ("report_id", "name", "ok", "cells")
-_CELL_TABLES = ("active_disclosure", "applications", "reviews")
-_CELL_KEYS = {
-    "active_disclosure": ("article", "item", "metric"),
-    "applications": ("row", "applicant"),
-    "reviews": ("stage", "outcome"),
-}
+_CELL_KEYS = schema.CELL_KEYS
+_CELL_TABLES = tuple(_CELL_KEYS)
 
 
 class LoadError(ValueError):

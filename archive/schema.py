@@ -278,6 +278,13 @@ CELL_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("outcome", "TEXT"), ("value", "INTEGER"), ("raw", "TEXT"), ("inferred", "INTEGER"),
     ],
 }
+# What identifies a cell within its report, per cell table (the loader, versions and copies
+# compare cells by these).
+CELL_KEYS: dict[str, tuple[str, ...]] = {
+    "active_disclosure": ("article", "item", "metric"),
+    "applications": ("row", "applicant"),
+    "reviews": ("stage", "outcome"),
+}
 # Search index options. No prefix index: it stored every character a second time (a
 # one-character term is a prefix query over the bigrams that start with it instead;
 # docs/scale.md has the sizes and timings).

@@ -17,14 +17,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import layout
+from . import layout, schema
 
 # (table, the key columns of a cell)
-CELL_TABLES = {
-    "active_disclosure": ("article", "item", "metric"),
-    "applications": ("row", "applicant"),
-    "reviews": ("stage", "outcome"),
-}
+CELL_TABLES = schema.CELL_KEYS
 
 Conn = Database | sqlite3.Connection
 
