@@ -199,10 +199,61 @@ def test_a_version_6_archive_gets_its_row_labels_stored(tmp_path, h):
     assert "row_label" not in {r[1] for r in sqlite3.connect(path).execute("pragma table_info(applications)")}
 
     db = load.open_archive(path)
-    assert schema.version(db) == 7
+    assert schema.version(db) == schema.SCHEMA_VERSION
     assert "row_label" in db["applications"].columns_dict
     assert db.execute("select report_id, id, row, row_label, applicant, value from applications "
                       "order by report_id, id").fetchall() == before
+
+
+def _reports_hits(db, term: str) -> tuple[list[int], list[int]]:
+    """(rowids reports_fts finds for `term`, rowids LIKE finds in title, agency or text)."""
+    q = search.match_query(term)
+    return (
+        [r for (r,) in db.execute("select rowid from reports_fts where reports_fts match ? order by 1", [q])],
+        [r for (r,) in db.execute("select rowid from reports where title like ?1 or agency like ?1 "
+                                  "or text like ?1 order by 1", [f"%{term}%"])],
+    )
+
+
+def test_a_version_7_archive_gets_its_reports_index_with_the_text_first(tmp_path, h):
+    """v7's reports_fts was (title, agency, text); v8 rebuilds it as (text, title, agency)."""
+    path = tmp_path / "v7.db"
+    db = load.open_archive(path)
+    for args in _v2_loads(h):
+        load.load_report(db, **args)
+    db.execute("DROP TABLE reports_fts")
+    db.execute(f"CREATE VIRTUAL TABLE reports_fts USING fts5(title, agency, text, {schema.FTS_OPTIONS})")
+    db.conn.executemany(
+        "INSERT INTO reports_fts(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
+        [(rowid, *map(search.index_tokens, values)) for rowid, *values in db.execute(
+            "SELECT rowid, title, agency, text FROM reports").fetchall()],
+    )
+    db.execute("PRAGMA user_version = 7")
+    db.conn.commit()
+    terms = ("复议", "档案馆", "复", "修订版新增", "12345热线", "总体情况", "人民政府", "年度报告")
+    before = {t: _reports_hits(db, t)[0] for t in terms}
+    by_column = db.execute("select rowid from reports_fts where agency match ? order by 1",
+                           [search.match_query("测试局")]).fetchall()
+    db.close()
+
+    db = load.open_archive(path)
+    assert schema.version(db) == schema.SCHEMA_VERSION
+    assert [r[1] for r in db.execute("pragma table_info(reports_fts)")] == ["text", "title", "agency"]
+    for term in terms:
+        found, like = _reports_hits(db, term)
+        assert found == like == before[term], term
+    assert sum(map(bool, before.values())) >= 5 and by_column
+    # a column filter (Datasette's _search_agency) still searches that column only
+    assert db.execute("select rowid from reports_fts where agency match ? order by 1",
+                      [search.match_query("测试局")]).fetchall() == by_column
+    # the index stays in step with loads after the migration: a re-load is unchanged, and a
+    # changed reading replaces its entries (a contentless index deletes with the same values)
+    loads = _v2_loads(h)
+    assert load.load_report(db, **loads[-1]).change == "unchanged"
+    load.load_report(db, **loads[0])
+    for term in terms:
+        found, like = _reports_hits(db, term)
+        assert found == like, term
 
 
 def test_a_version_2_archive_is_migrated_keeping_every_row(tmp_path, h):
@@ -229,6 +280,8 @@ def test_a_version_2_archive_is_migrated_keeping_every_row(tmp_path, h):
     # the search indexes were rebuilt without the prefix index and find what LIKE finds
     fts_sql = db.execute("select sql from sqlite_master where name = 'sections_fts'").fetchone()[0]
     assert "prefix" not in fts_sql
+    # version 8: the reports' index has the text first (no column marker on its entries)
+    assert [r[1] for r in db.execute("pragma table_info(reports_fts)")] == ["text", "title", "agency"]
     for term in ("复议", "档案馆", "复", "修订版新增", "12345热线", "总体情况"):
         q = search.match_query(term)
         assert [r for (r,) in db.execute(
