@@ -33,7 +33,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -173,28 +173,39 @@ def title_key(title: str | None) -> str:
 
 # --- deciding -----------------------------------------------------------------------------
 
-def plan(db: Conn, report_id: str, url: str, record: Mapping[str, Any], incoming: Content,
-         prov: Provenance) -> Plan:
-    """What to do with a reading of `report_id` from `url` (see the module's docstring)."""
+def plan(db: Conn, report_id: str, url: str, record: Mapping[str, Any],
+         incoming: Content | Callable[[], Content], prov: Provenance) -> Plan:
+    """What to do with a reading of `report_id` from `url` (see the module's docstring).
+
+    `incoming` may be a function that makes the reading's content: it is then made only
+    when there is a reading to compare it with (most loads have none).
+    """
+    made: list[Content] = []
+
+    def content() -> Content:
+        if not made:
+            made.append(incoming if isinstance(incoming, Content) else incoming())
+        return made[0]
+
     if prov != "mirror":
         replaces = []
         for rid, mirror_url in db.execute(
             "SELECT id, url FROM reports WHERE official = 0 AND (id = ? OR year IS ?)",
             [report_id, record.get("year")],
         ).fetchall():
-            sim = similarity(incoming, stored_content(db, rid))
+            sim = similarity(content(), stored_content(db, rid))
             if rid == report_id or sim >= THRESHOLD:
                 replaces.append((rid, mirror_url, sim))
         return Plan(_official(prov), replaces=replaces)
 
     known = db.execute("SELECT report_id, is_source FROM copies WHERE url = ?", [url]).fetchone()
     if known is not None and not known[1]:  # a copy seen before: it stays a copy of its report
-        return Plan(None, copy_of=known[0], similarity=similarity(incoming, stored_content(db, known[0])))
+        return Plan(None, copy_of=known[0], similarity=similarity(content(), stored_content(db, known[0])))
     same = db.execute("SELECT id, url FROM reports WHERE id = ?", [report_id]).fetchone()
     if same is not None:
         if same[1] == url:  # the mirror that is this report's only source, captured again
             return Plan(0, is_source=True)
-        return Plan(None, copy_of=report_id, similarity=similarity(incoming, stored_content(db, report_id)))
+        return Plan(None, copy_of=report_id, similarity=similarity(content(), stored_content(db, report_id)))
     key = title_key(record.get("title"))
     best: tuple[float, str] | None = None
     if key:
@@ -203,7 +214,7 @@ def plan(db: Conn, report_id: str, url: str, record: Mapping[str, Any], incoming
         ).fetchall():
             if title_key(title) != key:
                 continue
-            sim = similarity(incoming, stored_content(db, rid))
+            sim = similarity(content(), stored_content(db, rid))
             if sim >= THRESHOLD and (best is None or sim > best[0]):
                 best = (sim, rid)
     if best is not None:

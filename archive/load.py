@@ -15,33 +15,22 @@ agency and the year when both are known, and from the report's URL otherwise.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate, validate_report
-from . import agencies, copies, crosschecks, layout, schema, transaction, versions
+from ..contract import LoadDocument
+from . import agencies, copies, crosschecks, prepare, schema, transaction, versions
+from .prepare import LoadError, LoadItem, Refused, Rows, report_id_for
 
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_V2_CHECK_KEYS = ("report_id", "name", "ok", "cells")
-_CELL_KEYS = schema.CELL_KEYS
-_CELL_TABLES = tuple(_CELL_KEYS)
+__all__ = ["LoadError", "LoadItem", "LoadResult", "known_sha256", "load_report", "load_reports",
+           "open_archive", "report_id_for"]
 
-
-class LoadError(ValueError):
-    """A report or document that cannot be archived; the message names it and the problem."""
-
-    def __init__(self, source: str, problem: str) -> None:
-        super().__init__(f"{source}: {problem}")
-        self.source = source
-        self.problem = problem
+_CELL_TABLES = tuple(schema.CELL_KEYS)
 
 
 @dataclass(frozen=True)
@@ -73,140 +62,17 @@ def known_sha256(db: Database) -> set[str]:
     return {sha for (sha,) in db.execute("SELECT DISTINCT sha256 FROM documents") if sha}
 
 
-def report_id_for(agency: str | None, year: int | None, url: str) -> str:
-    """Stable id: from agency and year when both are known, else from the report URL."""
-    agency_key = re.sub(r"\s+", "", agency or "")
-    key = f"agency-year\x00{agency_key}\x00{int(year)}" if agency_key and year else f"url\x00{url}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-
-
-def _is_number(value: Any) -> bool:
-    return value is None or (type(value) in (int, float)) or (
-        isinstance(value, int | float) and not isinstance(value, bool)
-    )
-
-
-def _number(value: Any, where: str, source: str) -> int | float | None:
-    if not _is_number(value):
-        raise LoadError(source, f"{where}: value {value!r} is not a number")
-    return value
-
-
-def _check_documents(documents: Sequence[object], source: str) -> list[LoadDocument]:
-    """The documents validated as nianbao.contract.LoadDocument (fields and types), with a
-    sha256 of 64 hex digits that their content, when given, really has."""
-    if not isinstance(documents, list | tuple) or not documents:
-        raise LoadError(source, "no captured document given for the report")
-    checked: list[LoadDocument] = []
-    for doc in documents:
-        url = doc.get("url") if isinstance(doc, dict) else None
-        if not url:
-            raise LoadError(source, "a document has no url")
-        name = str(url)
-        try:
-            valid = validate(LoadDocument, doc, name)
-        except RecordError as exc:
-            raise LoadError(name, exc.problem) from None
-        sha = valid["sha256"]
-        if not _SHA256.match(sha):
-            raise LoadError(name, f"sha256 {sha!r} is not 64 lowercase hex digits")
-        content = valid["content"]
-        if content is not None:
-            actual = hashlib.sha256(content).hexdigest()
-            if actual != sha:
-                raise LoadError(name, f"content has sha256 {actual}, not the declared {sha}")
-        checked.append(valid)
-    return checked
-
-
-def _cell_rows(report: dict[str, Any], report_id: str, source: str) -> dict[str, list[dict[str, Any]]]:
-    """The cells of the three tables as rows, checked: keys present, values numbers or null.
-
-    The rows keep the shape version 2 stored (row labels included) because the report's
-    digest is computed over them. Written for speed: a build calls it for every report.
-    """
-    rows: dict[str, list[dict[str, Any]]] = {}
-    labels = schema.APPLICATION_ROW_LABELS
-    for table in _CELL_TABLES:
-        keys = _CELL_KEYS[table]
-        out = []
-        for cell in report.get(table) or []:
-            if not isinstance(cell, dict):
-                raise LoadError(source, f"{table}: a cell is {type(cell).__name__}, not an object")
-            row = {k: cell.get(k) for k in keys}
-            if None in row.values() or "" in row.values():
-                missing = [k for k in keys if row[k] in (None, "")]
-                raise LoadError(source, f"{table}: cell {cell!r} has no {', '.join(missing)}")
-            value, inferred = cell.get("value"), cell.get("inferred")
-            if not (_is_number(value) and _is_number(inferred)):
-                label = "/".join(str(row[k]) for k in keys)
-                _number(value, f"{table} {label}", source)
-                _number(inferred, f"{table} {label} (inferred)", source)
-            row["report_id"] = report_id
-            row["value"] = value
-            row["inferred"] = inferred
-            row["raw"] = cell.get("raw")
-            if table == "active_disclosure":
-                row["unit"] = cell.get("unit")
-            elif table == "applications":
-                row["row"] = key = str(row["row"])
-                row["row_label"] = labels.get(key)
-            out.append(row)
-        rows[table] = out
-    return rows
-
-
-def _status(report: dict[str, Any], checks: list[dict[str, Any]], source: str) -> str:
-    """The report's status (nianbao.contract): recomputed from its checks, and a status the
-    parser stated must agree, so that the archive never shows another meaning."""
-    status = report_status(checks)
-    stated = report.get("status")
-    if stated is not None and stated not in STATUSES:
-        raise LoadError(source, f"status {stated!r} is not one of {', '.join(STATUSES)}")
-    if stated is not None and stated != status:
-        raise LoadError(source, f"status {stated!r} disagrees with its checks ({status})")
-    return status
-
-
-def _digest(payload: dict[str, Any]) -> str:
-    blob = json.dumps(payload, ensure_ascii=True, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def _main_document(report: dict[str, Any], documents: list[LoadDocument]) -> LoadDocument:
-    """The document the report was parsed from (its `source`), else the page, else the first."""
-    for doc in documents:
-        if doc["url"] == report.get("source"):
-            return doc
-    return next((d for d in documents if d.get("kind") == "page"), documents[0])
-
-
-@dataclass(frozen=True)
-class LoadItem:
-    """One report to load: the keyword arguments of :func:`load_report`, as one value."""
-
-    report: dict[str, Any]
-    url: str
-    documents: Sequence[LoadDocument]
-    published: str | None = None
-    source: dict[str, Any] | None = None
-
-
 @dataclass
 class _Prepared:
-    """A validated report, as the rows it becomes (nothing written yet)."""
+    """A report's rows for the agency the archive resolved, and what to do with them."""
 
-    name: str
-    report_id: str
-    record: dict[str, Any]
-    sections: list[dict[str, Any]]
-    cells: dict[str, list[dict[str, Any]]]
-    checks: list[dict[str, Any]]
-    documents: list[LoadDocument]
+    rows: Rows
     agency: agencies.Resolution
     plan: copies.Plan
-    main: LoadDocument
-    script: str | None
+
+    @property
+    def main(self) -> LoadDocument:
+        return self.rows.documents[self.rows.main]
 
 
 def load_report(
@@ -239,15 +105,20 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
     other exception (a crash, a full disk) rolls the whole batch back and propagates.
     The guarantees are load_report's: idempotent, every capture kept, stable ids, the
     search indexes in step. Inside a caller's transaction the batch is a savepoint of it.
+
+    A batch of PARALLEL_MIN reports or more is prepared (validated, turned into rows,
+    digested, tokenised: archive/prepare.py) in a second process while this one writes.
     """
+    items = list(items)
     results: list[LoadResult | LoadError] = []
     index = schema.SearchIndexWrites()
     agencies_touched: set[str] = set()
+    hosts: list[set[str]] = []  # the registry's hosts, read once per batch (loading never writes them)
     _large_page_cache(db)
     with db.atomic():
-        for item in items:
+        for item, ready in zip(items, _prepared(items), strict=True):
             try:
-                results.append(_load_one(db, _prepare(db, item), index, agencies_touched))
+                results.append(_load_one(db, _prepare(db, item, ready, hosts), index, agencies_touched))
             except LoadError as exc:
                 results.append(exc)
         # Year checks compare an agency's reports: evaluated once per agency the batch wrote,
@@ -256,6 +127,19 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
             crosschecks.refresh(db, agency_id)
         index.flush(db)
     return results
+
+
+# The smallest batch prepared in a second process: below it, starting the worker (once per
+# process) and sending the reports over cost more than they save (`nianbao build` loads
+# 100 at a time, one by one when crawling).
+PARALLEL_MIN = 200
+
+
+def _prepared(items: list[LoadItem]) -> Iterator[Rows | Refused | None]:
+    """What the worker prepared for each item, in order; None: prepare it here."""
+    if len(items) >= PARALLEL_MIN and prepare.available():
+        return prepare.preparer().prepared(items)
+    return iter([None] * len(items))
 
 
 # Pages SQLite keeps in memory while loading: the cell tables and indexes take each report
@@ -271,94 +155,38 @@ def _large_page_cache(db: Database) -> None:
         db.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
 
 
-def _prepare(db: Database, item: LoadItem) -> _Prepared:
-    """Validate one report and turn it into rows; raises LoadError, never writes.
+def _prepare(db: Database, item: LoadItem, ready: Rows | Refused | None, hosts: list[set[str]]) -> _Prepared:
+    """Validate one report and turn it into rows for its agency; raises LoadError, never writes.
 
     Called for each report just before it is written: its agency is resolved against the
-    names the archive holds by then, the batch's earlier reports included.
+    names the archive holds by then, the batch's earlier reports included. Rows the worker
+    made (`ready`) are used when they were made for that agency, else made again here.
     """
-    report, url, documents = item.report, item.url, item.documents
-    if not isinstance(report, dict):
-        raise LoadError(url or "report", f"report is {type(report).__name__}, not a dict")
-    name = url or str(report.get("source") or "report")
-    if report.get("error"):
-        raise LoadError(name, f"the parser failed: {report['error']}")
-    if not url:
-        raise LoadError(name, "no report url given")
-    year = report.get("year")
-    if year is not None and (isinstance(year, bool) or not isinstance(year, int)):
-        raise LoadError(name, f"year {year!r} is not an integer")
-    docs = _check_documents(documents, name)
-    source = item.source or {}
-
-    who = agencies.resolve(db, report, source)  # one name per agency, whatever the route
-    agency = who.canonical
-    report_id = report_id_for(agency, year, url)
-    cells = _cell_rows(report, report_id, name)
-    problems = validate_report(report)
-    if problems:
-        raise LoadError(name, "not a nianbao.report/1 report: " + "; ".join(problems[:5]))
-    sections = []
-    for s in report.get("sections") or []:
-        if not isinstance(s, dict):
-            raise LoadError(name, f"sections: an item is {type(s).__name__}, not an object")
-        sections.append(
-            {"report_id": report_id, "number": s.get("number"), "heading": s.get("heading"),
-             "text": s.get("text")}
-        )
-    checks = [
-        {
-            "report_id": report_id,
-            "name": c.get("name"),
-            "ok": 1 if c.get("ok") else 0,
-            "cells": json.dumps(c.get("cells") or [], ensure_ascii=False),
-            # a prose check's statement (parsers/prose.py); NULL for the arithmetic ones
-            "sentence": c.get("sentence"), "stated": c.get("stated"), "printed": c.get("printed"),
-            "about": json.dumps(c["about"], ensure_ascii=False) if c.get("about") else None,
-        }
-        for c in report.get("checks") or []
-    ]
-    main = _main_document(report, docs)
-    text = report.get("text")
-    if text is None:
-        text = "\n\n".join(s["text"] or "" for s in sections)
-    record: dict[str, Any] = {
-        "id": report_id,
-        "agency": agency,
-        "year": year,
-        "title": report.get("title"),
-        "template": report.get("template"),
-        "url": url,
-        "published": item.published or report.get("published"),
-        "fetched_at": main.get("fetched_at"),
-        "sha256": main["sha256"],
-        "status": _status(report, checks, name),
-        "region": source.get("region"),
-        "level": source.get("level"),
-        "source_id": source.get("source_id"),
-        "script": report.get("script"),
-        "kind": report.get("kind"),
-        "flags": json.dumps(report.get("flags") or [], ensure_ascii=False),
-        "text": text,
-        "source": report.get("source"),
-    }
-    # What the archive shows of this report; the fetch time of an identical capture is not news.
-    # (Digested as version 2 stored it — cells with their row labels, checks without the
-    # columns later versions added when those are empty — so that an archive migrated from
-    # v2 still finds its reports unchanged.)
-    record["digest"] = _digest({
-        "record": {k: v for k, v in record.items() if k != "fetched_at"},
-        "sections": sections, "cells": cells,
-        "checks": [{k: v for k, v in c.items() if v is not None or k in _V2_CHECK_KEYS} for c in checks],
-    })
+    report, source = item.report, item.source or {}
+    if ready is None:
+        name, docs = prepare.check_item(item)
+        who = agencies.resolve(db, report, source)  # one name per agency, whatever the route
+        rows = prepare.make_rows(item, name, docs, who.canonical)
+    else:
+        if isinstance(ready, Refused) and ready.early:
+            raise ready.error
+        who = agencies.resolve(db, report, source)
+        if isinstance(ready, Refused):
+            raise ready.error  # (its problem does not depend on the agency)
+        if ready.agency == who.canonical:
+            rows = prepare.with_contents(ready, item)
+        else:  # the archive knows the agency by another name
+            rows = prepare.make_rows(item, ready.name, prepare.check_item(item)[1], who.canonical)
+    record = rows.record
     record["agency_id"] = who.agency_id
-    layout.add_equations(checks, cells)
+    if not hosts:
+        hosts.append(copies.registry_hosts(db))
     # a mirror page is a copy of the report it copies, never a second report (archive/copies.py)
-    plan = copies.plan(db, report_id, url, record, copies.content_of(text, cells),
-                       copies.provenance_of(db, url))
+    plan = copies.plan(db, rows.report_id, item.url, record,
+                       lambda: copies.content_of(record["text"], rows.cell_dicts()),
+                       copies.provenance(item.url, hosts[0]))
     record["official"] = plan.official  # after the digest: a source's kind is not a new reading
-    return _Prepared(name, report_id, record, sections, cells, checks, docs, who, plan, main,
-                     report.get("script"))
+    return _Prepared(rows, who, plan)
 
 
 _REPORT_COLUMNS = (
@@ -366,17 +194,12 @@ _REPORT_COLUMNS = (
     "status", "region", "level", "source_id", "script", "kind", "flags", "text", "source", "digest",
     "agency_id", "official",
 )
-# An upsert that keeps the row's rowid (the search index is keyed on it).
-_UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {}".format(
+# An upsert that keeps the row's rowid (the search index is keyed on it), and returns it.
+_UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE SET {} RETURNING rowid".format(  # noqa: E501
     ", ".join(_REPORT_COLUMNS),
     ", ".join("?" for _ in _REPORT_COLUMNS),
     ", ".join(f"{c} = excluded.{c}" for c in _REPORT_COLUMNS if c != "id"),
 )
-# id first (_insert numbers the rows), then the stored columns (not the generated label)
-_STORED_CELL_COLUMNS = {
-    table: ["id", *(c for c, decl in columns if "GENERATED" not in decl and c != "id")]
-    for table, columns in schema.CELL_COLUMNS.items()
-}
 
 
 def _load_one(
@@ -387,9 +210,10 @@ def _load_one(
     Its search index changes join `index`, and the agencies whose year checks it may change
     join `agencies_touched`, only once its rows are written.
     """
-    report_id, record, plan = p.report_id, p.record, p.plan
+    rows, plan = p.rows, p.plan
+    report_id, record = rows.report_id, rows.record
     if plan.copy_of is not None:
-        return _record_copy(db, plan, record["url"], p.documents, p.main, p.script, p.name)
+        return _record_copy(db, plan, record["url"], rows.documents, p.main, rows.script, rows.name)
     old = db.execute(
         "SELECT rowid, title, agency, text, digest FROM reports WHERE id = ?", [report_id]
     ).fetchone()
@@ -399,7 +223,7 @@ def _load_one(
         "SELECT id FROM reports WHERE url = ? AND id <> ?", [record["url"], report_id]
     )]
     stale += [rid for rid, _u, _s in plan.replaces if rid != report_id and rid not in stale]
-    new_documents = _new_documents(db, report_id, p.documents)
+    new_documents = _new_documents(db, report_id, rows.documents)
     if old is not None and old[4] == record["digest"] and not stale and not new_documents:
         return LoadResult(report_id, "unchanged")
 
@@ -410,35 +234,35 @@ def _load_one(
             if old is not None:
                 versions.snapshot(db, report_id, record["digest"])
                 mine.remove(old[0], old[1], old[2], old[3], _delete_report_rows(db, report_id))
-            conn.execute(_UPSERT_REPORT, [record[c] for c in _REPORT_COLUMNS])
+            rowid = conn.execute(_UPSERT_REPORT, [record[c] for c in _REPORT_COLUMNS]).fetchone()[0]
             agencies.record(db, p.agency, report_id)
             for stale_id in stale:
                 _supersede(db, stale_id, report_id, mine)
             if stale:  # the superseded report's captures are this report's now
-                new_documents = _new_documents(db, report_id, p.documents)
+                new_documents = _new_documents(db, report_id, rows.documents)
             _write_documents(db, report_id, new_documents)
-            rowid = conn.execute("SELECT rowid FROM reports WHERE id = ?", [report_id]).fetchone()[0]
             sections: schema.Sections = []
-            if p.sections:
+            if rows.sections:
                 # One statement for all of them. The ids it assigns ascend in the order of the
                 # VALUES (each is the largest id + 1); RETURNING's own order is unspecified.
                 ids = conn.execute(
                     "INSERT INTO sections (report_id, number, heading, text) VALUES "
-                    + ", ".join(["(?, ?, ?, ?)"] * len(p.sections)) + " RETURNING id",
-                    [v for s in p.sections for v in (report_id, s["number"], s["heading"], s["text"])],
+                    + ", ".join(["(?, ?, ?, ?)"] * len(rows.sections)) + " RETURNING id",
+                    [v for s in rows.sections for v in (report_id, s["number"], s["heading"], s["text"])],
                 ).fetchall()
-                sections = [(sid, s["text"]) for (sid,), s in zip(sorted(ids), p.sections, strict=True)]
-            mine.add(rowid, record["title"], record["agency"], record["text"], sections)
+                sections = [(sid, s["text"]) for (sid,), s in zip(sorted(ids), rows.sections, strict=True)]
+            mine.add(rowid, record["title"], record["agency"], record["text"], sections,
+                     tokens=(rows.text_tokens, rows.title_tokens, rows.section_tokens))
             for table in _CELL_TABLES:
-                _insert(db, table, p.cells[table], columns=_STORED_CELL_COLUMNS[table], numbered=True)
-            _insert(db, "checks", p.checks)
+                _insert(db, table, rows.cells[table], columns=prepare.STORED_CELL_COLUMNS[table], values=True)
+            _insert(db, "checks", rows.checks)
             versions.record(db, report_id, record)
             copies.after_write(db, report_id, plan, record["url"], seen=p.main.get("fetched_at"),
-                               script=p.script, sha256=p.main["sha256"])
+                               script=rows.script, sha256=p.main["sha256"])
             touched = crosschecks.touched(db, report_id, stale)
     except (UnicodeEncodeError, OverflowError, sqlite3.InterfaceError, sqlite3.IntegrityError) as exc:
         # rolled back to the savepoint; the value itself is the problem, so name the report
-        raise LoadError(p.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
+        raise LoadError(rows.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
     index.extend(mine)
     agencies_touched.update(touched)
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
@@ -524,15 +348,15 @@ def _write_documents(db: Database, report_id: str, docs: list[LoadDocument]) -> 
 def _insert(
     db: Database,
     table: str,
-    rows: list[dict[str, Any]],
+    rows: Sequence[Any],
     *,
     or_ignore: bool = False,
     columns: list[str] | None = None,
-    numbered: bool = False,
+    values: bool = False,
 ) -> None:
     """Plain executemany: the rows of one table share their keys, the schema is known.
 
-    `numbered`: the first of `columns` is `id`, each row's place in `rows` (cell tables).
+    `values`: the rows are already tuples in the order of `columns` (the cell tables').
     """
     if not rows:
         return
@@ -541,9 +365,8 @@ def _insert(
         "OR IGNORE " if or_ignore else "", table,
         ", ".join(f"[{c}]" for c in columns), ", ".join("?" for _ in columns),
     )
-    if numbered:
-        rest = columns[1:]
-        db.conn.executemany(sql, [[seq, *map(row.__getitem__, rest)] for seq, row in enumerate(rows)])
+    if values:
+        db.conn.executemany(sql, rows)
     else:
         db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])
 

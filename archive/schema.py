@@ -444,6 +444,7 @@ _FTS_SQL = {
         "INSERT INTO reports_fts(reports_fts, rowid, text, title, agency) VALUES ('delete', ?, ?, ?, ?)",
 }
 Sections = list[tuple[int, str | None]]  # (sections.id, text) of one report
+Tokens = tuple[str, str, list[str]]  # index tokens of a report's text, its title, each section
 
 
 class SearchIndexWrites:
@@ -461,7 +462,7 @@ class SearchIndexWrites:
     CHUNK = 200  # reports tokenised and written at a time (bounds the memory a flush takes)
 
     def __init__(self) -> None:
-        self._ops: list[tuple[str, int, str | None, str | None, str | None, Sections]] = []
+        self._ops: list[tuple[str, int, str | None, str | None, str | None, Sections, Tokens | None]] = []
 
     def __len__(self) -> int:
         return len(self._ops)
@@ -470,24 +471,31 @@ class SearchIndexWrites:
         self._ops.extend(other._ops)
 
     def add(self, rowid: int, title: str | None, agency: str | None, text: str | None,
-            sections: Sections) -> None:
-        """Index a report (reports.rowid) and its sections."""
-        self._ops.append(("insert", rowid, title, agency, text, sections))
+            sections: Sections, tokens: Tokens | None = None) -> None:
+        """Index a report (reports.rowid) and its sections.
+
+        `tokens`: the index tokens of the text, the title and each section, when already
+        made (archive/prepare.py makes them in a second process); else made at the flush.
+        """
+        self._ops.append(("insert", rowid, title, agency, text, sections, tokens))
 
     def remove(self, rowid: int, title: str | None, agency: str | None, text: str | None,
                sections: Sections) -> None:
         """Forget a report and its sections, given the values they were indexed with."""
-        self._ops.append(("delete", rowid, title, agency, text, sections))
+        self._ops.append(("delete", rowid, title, agency, text, sections, None))
 
     def flush(self, db: Database) -> None:
         """Write the queued changes, one executemany per run of one kind and table."""
+        tokens_of = search.index_tokens
         for start in range(0, len(self._ops), self.CHUNK):
             rows: dict[str, list[tuple[str, tuple[object, ...]]]] = {"reports_fts": [], "sections_fts": []}
-            for kind, rowid, title, agency, text, sections in self._ops[start:start + self.CHUNK]:
-                tokens, parts = search.index_tokens_of(text, [t for _, t in sections])
-                rows["reports_fts"].append(
-                    (kind, (rowid, tokens, search.index_tokens(title), search.index_tokens(agency)))
-                )
+            for kind, rowid, title, agency, text, sections, made in self._ops[start:start + self.CHUNK]:
+                if made is None:
+                    tokens, parts = search.index_tokens_of(text, [t for _, t in sections])
+                    title_tokens = tokens_of(title)
+                else:
+                    tokens, title_tokens, parts = made
+                rows["reports_fts"].append((kind, (rowid, tokens, title_tokens, tokens_of(agency))))
                 rows["sections_fts"].extend(
                     (kind, (sid, part)) for (sid, _), part in zip(sections, parts, strict=True)
                 )
