@@ -121,10 +121,15 @@ def _lookup(db: Database | sqlite3.Connection, keys: list[str]) -> dict[str, tup
     return {k: (aid, name) for k, aid, name in rows}
 
 
-def resolve(db: Database, report: dict[str, Any], source: dict[str, Any] | None) -> Resolution:
-    """The canonical agency of a report about to be loaded (reads only; see :func:`record`)."""
+def resolve(db: Database, report: dict[str, Any], source: dict[str, Any] | None,
+            seen: list[tuple[str, str]] | None = None) -> Resolution:
+    """The canonical agency of a report about to be loaded (reads only; see :func:`record`).
+
+    `seen`: names_seen(report, source) when already known (archive/prepare.py).
+    """
     source = source or {}
-    seen = names_seen(report, source)
+    if seen is None:
+        seen = names_seen(report, source)
     res = Resolution(None, region=source.get("region"), level=source.get("level"))
     if not seen:
         return res

@@ -113,10 +113,11 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
     results: list[LoadResult | LoadError] = []
     index = schema.SearchIndexWrites()
     agencies_touched: set[str] = set()
-    hosts: list[set[str]] = []  # the registry's hosts, read once per batch (loading never writes them)
     _large_page_cache(db)
     with db.atomic():
-        for item, ready in zip(items, _prepared(items), strict=True):
+        # the registry's hosts (official pages or mirrors), read once: loading never writes them
+        hosts = frozenset(copies.registry_hosts(db))
+        for item, ready in zip(items, _prepared(items, hosts), strict=True):
             try:
                 results.append(_load_one(db, _prepare(db, item, ready, hosts), index, agencies_touched))
             except LoadError as exc:
@@ -135,10 +136,10 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
 PARALLEL_MIN = 200
 
 
-def _prepared(items: list[LoadItem]) -> Iterator[Rows | Refused | None]:
+def _prepared(items: list[LoadItem], hosts: frozenset[str]) -> Iterator[Rows | Refused | None]:
     """What the worker prepared for each item, in order; None: prepare it here."""
     if len(items) >= PARALLEL_MIN and prepare.available():
-        return prepare.preparer().prepared(items)
+        return prepare.preparer().prepared(items, hosts)
     return iter([None] * len(items))
 
 
@@ -155,7 +156,7 @@ def _large_page_cache(db: Database) -> None:
         db.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
 
 
-def _prepare(db: Database, item: LoadItem, ready: Rows | Refused | None, hosts: list[set[str]]) -> _Prepared:
+def _prepare(db: Database, item: LoadItem, ready: Rows | Refused | None, hosts: frozenset[str]) -> _Prepared:
     """Validate one report and turn it into rows for its agency; raises LoadError, never writes.
 
     Called for each report just before it is written: its agency is resolved against the
@@ -170,21 +171,20 @@ def _prepare(db: Database, item: LoadItem, ready: Rows | Refused | None, hosts: 
     else:
         if isinstance(ready, Refused) and ready.early:
             raise ready.error
-        who = agencies.resolve(db, report, source)
+        who = agencies.resolve(db, report, source, seen=None if isinstance(ready, Refused) else ready.seen)
         if isinstance(ready, Refused):
             raise ready.error  # (its problem does not depend on the agency)
         if ready.agency == who.canonical:
             rows = prepare.with_contents(ready, item)
         else:  # the archive knows the agency by another name
             rows = prepare.make_rows(item, ready.name, prepare.check_item(item)[1], who.canonical)
+            rows.provenance = ready.provenance
     record = rows.record
     record["agency_id"] = who.agency_id
-    if not hosts:
-        hosts.append(copies.registry_hosts(db))
+    prov = rows.provenance if rows.provenance is not None else copies.provenance(item.url, hosts)
     # a mirror page is a copy of the report it copies, never a second report (archive/copies.py)
     plan = copies.plan(db, rows.report_id, item.url, record,
-                       lambda: copies.content_of(record["text"], rows.cell_dicts()),
-                       copies.provenance(item.url, hosts[0]))
+                       lambda: copies.content_of(record["text"], rows.cell_dicts()), prov)
     record["official"] = plan.official  # after the digest: a source's kind is not a new reading
     return _Prepared(rows, who, plan)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..contract import STATUSES, LoadDocument, RecordError, report_status, validate, validate_report
+from ..official import Provenance, provenance
 from . import agencies, layout, schema, search
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -93,6 +94,8 @@ class Rows:
     text_tokens: str  # search.index_tokens of record["text"], record["title"], each section
     title_tokens: str
     section_tokens: list[str]
+    seen: list[tuple[str, str]] | None = None  # agencies.names_seen, when the worker made the rows
+    provenance: Provenance | None = None  # official.provenance of the url, idem
 
     def cell_dicts(self) -> dict[str, list[dict[str, Any]]]:
         """The cells as {column: value} rows (what copies.content_of compares)."""
@@ -225,10 +228,11 @@ def _main_document(report: dict[str, Any], documents: list[LoadDocument]) -> int
     return next((i for i, d in enumerate(documents) if d.get("kind") == "page"), 0)
 
 
-def agency_guess(item: LoadItem) -> str | None:
-    """The canonical agency name a report gets when the archive has not seen its agency."""
+def agency_guess(item: LoadItem) -> tuple[str | None, list[tuple[str, str]]]:
+    """The canonical agency name a report gets when the archive has not seen its agency,
+    and the names the report gives it (agencies.names_seen)."""
     seen = agencies.names_seen(item.report, item.source or {})
-    return seen[0][0] if seen else None
+    return (seen[0][0] if seen else None), seen
 
 
 def make_rows(item: LoadItem, name: str, docs: list[LoadDocument], agency: str | None) -> Rows:
@@ -304,14 +308,18 @@ def make_rows(item: LoadItem, name: str, docs: list[LoadDocument], agency: str |
                 text_tokens, search.index_tokens(record["title"]), section_tokens)
 
 
-def prepare_many(items: list[LoadItem]) -> list[Rows | Refused | None]:
-    """Rows for each item, made for its agency_guess (the worker's task).
+Prepared = list[Rows | Refused | None]  # one per item: None where the loader prepares it itself
+
+
+def prepare_many(items: list[LoadItem], hosts: frozenset[str]) -> Prepared:
+    """Rows for each item, made for its agency_guess (the worker's task); `hosts` are the
+    registry's hosts (copies.registry_hosts) that tell an official page from a mirror.
 
     None where the guess itself failed (the loader then prepares that report alone, so
     that the agency lookup raises what it raises in one process). The documents' bytes
     are not sent back: the loader has them (:func:`with_contents`).
     """
-    out: list[Rows | Refused | None] = []
+    out: Prepared = []
     for item in items:
         try:
             name, docs = check_item(item)
@@ -319,7 +327,7 @@ def prepare_many(items: list[LoadItem]) -> list[Rows | Refused | None]:
             out.append(Refused(exc, early=True))
             continue
         try:
-            guess = agency_guess(item)
+            guess, seen = agency_guess(item)
         except Exception:
             out.append(None)
             continue
@@ -328,6 +336,8 @@ def prepare_many(items: list[LoadItem]) -> list[Rows | Refused | None]:
         except LoadError as exc:
             out.append(Refused(exc, early=False))
             continue
+        rows.seen = seen
+        rows.provenance = provenance(item.url, hosts)
         rows.documents = [{**d, "content": None} if d["content"] is not None else d for d in docs]
         out.append(rows)
     return out
@@ -360,15 +370,15 @@ class Preparer:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
         self.failed = False
 
-    def prepared(self, items: list[LoadItem]) -> Iterator[Rows | Refused | None]:
+    def prepared(self, items: list[LoadItem], hosts: frozenset[str]) -> Iterator[Rows | Refused | None]:
         """One result of :func:`prepare_many` per item, in order, as they are ready."""
         chunks = [items[i:i + self.CHUNK] for i in range(0, len(items), self.CHUNK)]
-        pending: list[Future[list[Rows | Refused | None]] | None] = []
+        pending: list[Future[Prepared] | None] = []
         submitted = 0
         try:
             for chunk in chunks:
                 while submitted < len(chunks) and len(pending) < self.AHEAD:
-                    pending.append(self._submit(chunks[submitted]))
+                    pending.append(self._submit(chunks[submitted], hosts))
                     submitted += 1
                 future = pending.pop(0)
                 try:
@@ -382,11 +392,11 @@ class Preparer:
                 if f is not None:
                     f.cancel()
 
-    def _submit(self, chunk: list[LoadItem]) -> Future[list[Rows | Refused | None]] | None:
+    def _submit(self, chunk: list[LoadItem], hosts: frozenset[str]) -> Future[Prepared] | None:
         if self.failed:
             return None
         try:
-            return self._pool.submit(prepare_many, chunk)
+            return self._pool.submit(prepare_many, chunk, hosts)
         except Exception:  # BrokenProcessPool: a worker died before
             self.failed = True
             return None
