@@ -343,19 +343,20 @@ def _v8_reserved(db: Database) -> None:
     """Another branch's migration 8 (reports_fts column order); renumbered at merge."""
 
 
-# The single-character indexes (search.CHAR_INDEXES): rowids only, no positions.
-CHAR_OPTIONS = "content='', detail=none, tokenize='unicode61'"
+# The single-character indexes (search.CHAR_INDEXES): rowids only, no positions, and no
+# per-row token counts (columnsize=0: they serve ranking, and a one-character search is
+# listed in the table's order).
+CHAR_OPTIONS = "content='', detail=none, columnsize=0, tokenize='unicode61'"
 
 
 def _v9_char_index(db: Database) -> None:
     """sections_chars: each section's characters, for one-character searches."""
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS sections_chars USING fts5(text, {CHAR_OPTIONS})")
     db.execute(f"INSERT INTO sections_chars(sections_chars, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
-    tokens = search.index_tokens
     db.conn.executemany(
         "INSERT INTO sections_chars(rowid, text) VALUES (?, ?)",
-        ((rowid, search.char_tokens(tokens(text))) for rowid, text in db.conn.execute(
-            "SELECT rowid, text FROM sections")),
+        ((rowid, search.char_tokens(text))
+         for rowid, text in db.conn.execute("SELECT rowid, text FROM sections")),
     )
 
 
@@ -486,10 +487,7 @@ class SearchIndexWrites:
                 rows["sections_fts"].extend(
                     (kind, (sid, part)) for (sid, _), part in zip(sections, parts, strict=True)
                 )
-                rows["sections_chars"].extend(
-                    (kind, (sid, search.char_tokens(part)))
-                    for (sid, _), part in zip(sections, parts, strict=True)
-                )
+                rows["sections_chars"].extend((kind, (sid, search.char_tokens(t))) for sid, t in sections)
             for table, ops in rows.items():
                 i = 0
                 while i < len(ops):

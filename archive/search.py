@@ -108,10 +108,10 @@ def match_query(term: str | None) -> str:
 CHAR_INDEXES = {"sections_fts": "sections_chars"}
 
 
-def char_tokens(index_tokens: str) -> str:
-    """The token string of the character index for a text, from its bigram index_tokens:
-    each distinct character once (a bigram's first six digits, and the final token)."""
-    return " ".join(sorted({token[:6] for token in index_tokens.split()}))
+def char_tokens(text: str | None) -> str:
+    """The token string stored in the character index for one text: each of its distinct
+    characters once, as index_tokens writes them (ASCII letters lowercased), in order."""
+    return " ".join(sorted(set(_hexes("".join(set(text or ""))))))
 
 
 def char_query(term: str | None) -> str | None:

@@ -210,7 +210,7 @@ def extra_template_vars(template, database, table, request, datasette):
     over = _over_limit.get()
     if template != "table.html" or request is None or over is None or over[:2] != (database, table):
         return {}
-    terms = {request.args.get(k) for k in request.args.keys() if k.startswith("_search")}
+    terms = {request.args.get(k) for k in request.args if k.startswith("_search")}
     if over[2] not in terms:
         return {}
 

@@ -237,8 +237,6 @@ def test_a_version_7_archive_gets_its_single_character_index(tmp_path, h):
                     ["%" + (f"!{char}" if char in "%_!" else char) + "%"])], char  # LIKE's wildcards
 
     in_step()
-    assert db.execute("select count(*) from sections_chars_docsize").fetchone()[0] == \
-        db.execute("select count(*) from sections").fetchone()[0]
     for args in loads[2:]:  # new reports and an edited one (its old sections leave the index)
         load.load_report(db, **args)
     in_step()
