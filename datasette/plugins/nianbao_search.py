@@ -239,7 +239,7 @@ def _search_from_index(
                 results = await execute(single_char_index(counted, params, chars_of), *args, **kwargs)
                 m = SEARCH_COUNT.fullmatch(sql)
                 if results.rows and results.rows[0][0] is None and m and isinstance(params, dict):
-                    _over_limit.set((db.name, m.group(1), params.get(m.group(5))))
+                    _over_limit.set((db.name, m.group(1), str(params.get(m.group(5)))))
                 return results
         elif " in (select rowid from " in sql:
             sql = single_char_index(page_from_index(sql, paged) or sql, params, chars_of)
