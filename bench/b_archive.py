@@ -3,7 +3,7 @@
 Build: `archive.load.load_reports`, the archive's bulk path (the only writer of its SQL),
 loads 100,000 synthetic reports (2,000 in --quick) with narrative as long as the seeds'
 (bench/synth_reports.py), cells, checks and a capture each, in batches of 1,000; a copy of
-the file is kept at 10,000 reports (500) for the search growth curve. Also measured: the
+the file is kept at half the archive (50,000; 1,000) for the search growth curve. Also measured: the
 rate of `load_report` one report per transaction (what a crawl-and-build sees), a re-load
 of 10,000 unchanged reports (a re-crawl), the database's bytes per report against the
 same reports as plain files (bench/plain_size.py), and where the bytes go (SQLite's
@@ -20,8 +20,10 @@ URL against `SELECT id … LIKE` in sqlite3) and so is the count: equal to LIKE'
 page shows one; where the count stopped at the limit (the page says more than 10,000,
 `filtered_table_rows_count` is null) LIKE's count must be above the limit, and the canned
 query that counts on demand (`count_sections`) must give LIKE's exact count. The same search
-pages on the 10,000-report copy give the growth curve from which the 1,000,000 figures are
-read.
+pages on the 50,000-report copy give the growth curve from which the 1,000,000 figures are
+read: at both sizes every term has more than the 10,000 matches a count reads, so the line
+runs through the regime a larger archive is in (a 10,000-report copy, where the terms had
+fewer matches than that, put the whole cost of counting into the slope).
 """
 
 from __future__ import annotations
@@ -87,8 +89,13 @@ def _archive_available() -> None:
 
 
 def _sizes(ctx: Context) -> tuple[int, int]:
-    """(reports in the archive, reports in the growth-curve copy)."""
-    return (2_000, 500) if ctx.quick else (100_000, 10_000)
+    """(reports in the archive, reports in the growth-curve copy).
+
+    The copy is half the archive: the terms have more matches there than a search page
+    counts (10,000), as in any larger archive, so the slope between the two sizes is the
+    one that continues to 1,000,000 (docs/benchmarks.md, Search).
+    """
+    return (2_000, 1_000) if ctx.quick else (100_000, 50_000)
 
 
 def _paths(ctx: Context) -> dict[str, Path]:
