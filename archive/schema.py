@@ -35,7 +35,12 @@ way, saw a contract column missing (docs/scale.md has what it costs).
 Version 8 puts the text first in the reports' search index: FTS5 marks every entry of a
 column other than the first with the column's number, so ``reports_fts(title, agency,
 text)`` spent about 1.7 KB a report on markers (docs/scale.md); ``reports_fts(text, title,
-agency)`` finds the same rows.
+agency)`` finds the same rows. Version 10 does the same for an archive that passed version
+8 while it was reserved (a step that changed nothing), and nothing for any other.
+
+Version 9 adds ``sections_chars``, the single-character index of ``sections``
+(archive/search.py, ``CHAR_INDEXES``): a one-character search reads one list of rowids
+instead of merging every bigram that starts with the character (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ from sqlite_utils import Database
 from ..template import ROW_LABELS
 from . import search
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = ROW_LABELS
@@ -343,10 +348,33 @@ def _v7_visible_columns(db: Database) -> None:
 
 
 def _v8_reports_index_text_first(db: Database) -> None:
-    """reports_fts rebuilt with the text as its first column (same rows found, smaller)."""
+    """reports_fts rebuilt with the text as its first column (same rows found, smaller).
+
+    Also step 10: an archive that went through 8 while it was reserved (doing nothing) has
+    the old column order still; one that has the new order is left as it is.
+    """
+    if tuple(r[1] for r in db.execute("PRAGMA table_info(reports_fts)")) == REPORTS_FTS_COLUMNS:
+        return
     db.execute("DROP TABLE IF EXISTS reports_fts")
     _create_reports_fts(db, REPORTS_FTS_COLUMNS)
     reindex_reports(db)
+
+
+# The single-character indexes (search.CHAR_INDEXES): rowids only, no positions, and no
+# per-row token counts (columnsize=0: they serve ranking, and a one-character search is
+# listed in the table's order).
+CHAR_OPTIONS = "content='', detail=none, columnsize=0, tokenize='unicode61'"
+
+
+def _v9_char_index(db: Database) -> None:
+    """sections_chars: each section's characters, for one-character searches."""
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS sections_chars USING fts5(text, {CHAR_OPTIONS})")
+    db.execute(f"INSERT INTO sections_chars(sections_chars, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
+    db.conn.executemany(
+        "INSERT INTO sections_chars(rowid, text) VALUES (?, ?)",
+        ((rowid, search.char_tokens(text))
+         for rowid, text in db.conn.execute("SELECT rowid, text FROM sections")),
+    )
 
 
 def _create_fts(db: Database) -> None:
@@ -408,6 +436,8 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     6: _v6_compact,
     7: _v7_visible_columns,
     8: _v8_reports_index_text_first,
+    9: _v9_char_index,
+    10: _v8_reports_index_text_first,
 }
 
 
@@ -442,6 +472,9 @@ _FTS_SQL = {
     ("reports_fts", "insert"): "INSERT INTO reports_fts(rowid, text, title, agency) VALUES (?, ?, ?, ?)",
     ("reports_fts", "delete"):
         "INSERT INTO reports_fts(reports_fts, rowid, text, title, agency) VALUES ('delete', ?, ?, ?, ?)",
+    ("sections_chars", "insert"): "INSERT INTO sections_chars(rowid, text) VALUES (?, ?)",
+    ("sections_chars", "delete"):
+        "INSERT INTO sections_chars(sections_chars, rowid, text) VALUES ('delete', ?, ?)",
 }
 Sections = list[tuple[int, str | None]]  # (sections.id, text) of one report
 Tokens = tuple[str, str, list[str]]  # index tokens of a report's text, its title, each section
@@ -488,7 +521,8 @@ class SearchIndexWrites:
         """Write the queued changes, one executemany per run of one kind and table."""
         tokens_of = search.index_tokens
         for start in range(0, len(self._ops), self.CHUNK):
-            rows: dict[str, list[tuple[str, tuple[object, ...]]]] = {"reports_fts": [], "sections_fts": []}
+            rows: dict[str, list[tuple[str, tuple[object, ...]]]] = {
+                "reports_fts": [], "sections_fts": [], "sections_chars": []}
             for kind, rowid, title, agency, text, sections, made in self._ops[start:start + self.CHUNK]:
                 if made is None:
                     tokens, parts = search.index_tokens_of(text, [t for _, t in sections])
@@ -499,6 +533,7 @@ class SearchIndexWrites:
                 rows["sections_fts"].extend(
                     (kind, (sid, part)) for (sid, _), part in zip(sections, parts, strict=True)
                 )
+                rows["sections_chars"].extend((kind, (sid, search.char_tokens(t))) for sid, t in sections)
             for table, ops in rows.items():
                 i = 0
                 while i < len(ops):

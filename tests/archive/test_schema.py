@@ -215,8 +215,10 @@ def _reports_hits(db, term: str) -> tuple[list[int], list[int]]:
     )
 
 
-def test_a_version_7_archive_gets_its_reports_index_with_the_text_first(tmp_path, h):
-    """v7's reports_fts was (title, agency, text); v8 rebuilds it as (text, title, agency)."""
+@pytest.mark.parametrize("start", [7, 9])
+def test_a_version_7_archive_gets_its_reports_index_with_the_text_first(tmp_path, h, start):
+    """v7's reports_fts was (title, agency, text); v8 rebuilds it as (text, title, agency), and
+    v10 does for an archive that passed 8 while it was reserved (a step that did nothing)."""
     path = tmp_path / "v7.db"
     db = load.open_archive(path)
     for args in _v2_loads(h):
@@ -228,7 +230,7 @@ def test_a_version_7_archive_gets_its_reports_index_with_the_text_first(tmp_path
         [(rowid, *map(search.index_tokens, values)) for rowid, *values in db.execute(
             "SELECT rowid, title, agency, text FROM reports").fetchall()],
     )
-    db.execute("PRAGMA user_version = 7")
+    db.execute(f"PRAGMA user_version = {start}")
     db.conn.commit()
     terms = ("复议", "档案馆", "复", "修订版新增", "12345热线", "总体情况", "人民政府", "年度报告")
     before = {t: _reports_hits(db, t)[0] for t in terms}
@@ -254,6 +256,43 @@ def test_a_version_7_archive_gets_its_reports_index_with_the_text_first(tmp_path
     for term in terms:
         found, like = _reports_hits(db, term)
         assert found == like, term
+
+
+def test_a_version_7_archive_gets_its_single_character_index(tmp_path, h):
+    """v9 adds sections_chars (each section's characters): built from the sections, it finds
+    what LIKE finds for every character, and loading keeps it in step afterwards."""
+    path = tmp_path / "v7.db"
+    db = load.open_archive(path)
+    loads = _v2_loads(h)
+    for args in loads[:2]:
+        load.load_report(db, **args)
+    db.execute("DROP TABLE sections_chars")
+    db.execute("PRAGMA user_version = 7")
+    db.conn.commit()
+    db.close()
+    assert "sections_chars" not in {r for (r,) in sqlite3.connect(path).execute(
+        "select name from sqlite_master")}
+
+    db = load.open_archive(path)
+    assert schema.version(db) == schema.SCHEMA_VERSION
+    ddl = db.execute("select sql from sqlite_master where name = 'sections_chars'").fetchone()[0]
+    assert "detail=none" in ddl.replace(" ", "")
+
+    def in_step() -> None:
+        texts = [t for (t,) in db.execute("select text from sections")]
+        chars = sorted(set("".join(t or "" for t in texts)) | {"镇", "T", "t", "😀"})
+        assert len(chars) > 100
+        for char in chars:
+            assert [r for (r,) in db.execute(
+                "select rowid from sections_chars where sections_chars match ? order by 1",
+                [search.char_query(char)])] == [r for (r,) in db.execute(
+                    "select id from sections where text like ? escape '!' order by 1",
+                    ["%" + (f"!{char}" if char in "%_!" else char) + "%"])], char  # LIKE's wildcards
+
+    in_step()
+    for args in loads[2:]:  # new reports and an edited one (its old sections leave the index)
+        load.load_report(db, **args)
+    in_step()
 
 
 def test_a_version_2_archive_is_migrated_keeping_every_row(tmp_path, h):
