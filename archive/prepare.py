@@ -361,6 +361,10 @@ class Preparer:
 
     CHUNK = 25  # reports sent at a time
     AHEAD = 6  # chunks in flight: enough to keep the worker busy, memory bounded
+    # A chunk takes tens of milliseconds; a worker that has not answered in this time is
+    # stuck (a fork of a process whose other threads held a lock), not slow: the loader
+    # stops waiting, prepares the reports itself and stops the worker.
+    TIMEOUT = 120.0
 
     def __init__(self) -> None:
         # fork, not spawn or forkserver: those start a worker by importing the caller's main
@@ -382,7 +386,11 @@ class Preparer:
                     submitted += 1
                 future = pending.pop(0)
                 try:
-                    results = future.result() if future is not None else [None] * len(chunk)
+                    results = future.result(self.TIMEOUT) if future is not None else [None] * len(chunk)
+                except TimeoutError:
+                    self.failed = True
+                    self._terminate()
+                    results = [None] * len(chunk)
                 except Exception:  # the worker died, or the chunk could not be sent to it
                     self.failed = self.failed or self._broken()
                     results = [None] * len(chunk)
@@ -408,8 +416,15 @@ class Preparer:
             return True
         return False
 
+    def _terminate(self) -> None:
+        # ProcessPoolExecutor has no public way to stop a stuck worker before Python 3.14
+        for process in list(getattr(self._pool, "_processes", {}).values()):
+            process.terminate()
+
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self.failed:
+            self._terminate()
+        self._pool.shutdown(wait=not self.failed, cancel_futures=True)
 
 
 _preparer: Preparer | None = None
@@ -424,7 +439,7 @@ def preparer() -> Preparer:
     """The process's preparer, started on first use (again after its worker died), stopped at exit."""
     global _preparer
     if _preparer is not None and _preparer.failed:
-        _preparer._pool.shutdown(wait=False, cancel_futures=True)
+        _preparer.close()
         _preparer = None
     if _preparer is None:
         _preparer = Preparer()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import os
 import signal
+import time
 
 import pytest
 
@@ -121,3 +122,34 @@ def test_a_dead_worker_is_replaced_and_the_batch_still_loads(tmp_path, h, monkey
     assert prepare.preparer() is not worker  # the next batch gets a new worker
     again = load.load_reports(db, items(h))
     assert [r.change for r in again] == ["unchanged"] * len(again)
+
+
+def test_a_stuck_worker_is_given_up_and_the_batch_still_loads(tmp_path, h, monkeypatch):
+    """A worker that never answers (stopped here; in life a fork that inherited a held
+    lock) costs the loader one timeout: it prepares the reports itself and stops the worker."""
+    monkeypatch.setattr(load, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(prepare.Preparer, "TIMEOUT", 1.0)
+    worker = prepare.preparer()
+    worker._pool.submit(int).result()  # started
+    pids = list(worker._pool._processes)  # type: ignore[attr-defined]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    db = load.open_archive(tmp_path / "archive.db")
+    results = load.load_reports(db, [copy.deepcopy(i) for i in items(h)])
+    assert [r.change for r in results] == ["new"] * len(results)
+    assert_index_in_step(db)
+    assert worker.failed
+    assert prepare.preparer() is not worker  # the stuck one is stopped, the next batch gets a new one
+    for pid in pids:  # the stuck worker was told to stop: it ends as soon as it runs again
+        os.kill(pid, signal.SIGCONT)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break  # already reaped
+            if done:
+                assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+                break
+            assert time.monotonic() < deadline, f"worker {pid} still running"
+            time.sleep(0.05)
