@@ -252,7 +252,7 @@ def _load_one(
                 ).fetchall()
                 sections = [(sid, s["text"]) for (sid,), s in zip(sorted(ids), rows.sections, strict=True)]
             mine.add(rowid, record["title"], record["agency"], record["text"], sections,
-                     tokens=(rows.text_tokens, rows.title_tokens, rows.section_tokens))
+                     tokens=(rows.text_tokens, rows.title_tokens, rows.section_tokens, rows.section_chars))
             for table in _CELL_TABLES:
                 _insert(db, table, rows.cells[table], columns=prepare.STORED_CELL_COLUMNS[table], values=True)
             _insert(db, "checks", rows.checks)

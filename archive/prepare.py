@@ -94,6 +94,7 @@ class Rows:
     text_tokens: str  # search.index_tokens of record["text"], record["title"], each section
     title_tokens: str
     section_tokens: list[str]
+    section_chars: list[str]  # search.char_tokens of each section
     seen: list[tuple[str, str]] | None = None  # agencies.names_seen, when the worker made the rows
     provenance: Provenance | None = None  # official.provenance of the url, idem
 
@@ -305,7 +306,8 @@ def make_rows(item: LoadItem, name: str, docs: list[LoadDocument], agency: str |
         rest = STORED_CELL_COLUMNS[table][1:]
         rows[table] = [(seq, *map(row.__getitem__, rest)) for seq, row in enumerate(cells[table])]
     return Rows(name, agency, report_id, record, sections, rows, checks, docs, main, report.get("script"),
-                text_tokens, search.index_tokens(record["title"]), section_tokens)
+                text_tokens, search.index_tokens(record["title"]), section_tokens,
+                [search.char_tokens(s["text"]) for s in sections])
 
 
 Prepared = list[Rows | Refused | None]  # one per item: None where the loader prepares it itself

@@ -477,7 +477,8 @@ _FTS_SQL = {
         "INSERT INTO sections_chars(sections_chars, rowid, text) VALUES ('delete', ?, ?)",
 }
 Sections = list[tuple[int, str | None]]  # (sections.id, text) of one report
-Tokens = tuple[str, str, list[str]]  # index tokens of a report's text, its title, each section
+# index tokens of a report's text, its title, each section; each section's characters
+Tokens = tuple[str, str, list[str], list[str]]
 
 
 class SearchIndexWrites:
@@ -507,8 +508,9 @@ class SearchIndexWrites:
             sections: Sections, tokens: Tokens | None = None) -> None:
         """Index a report (reports.rowid) and its sections.
 
-        `tokens`: the index tokens of the text, the title and each section, when already
-        made (archive/prepare.py makes them in a second process); else made at the flush.
+        `tokens`: the index tokens of the text, the title and each section, and each
+        section's characters (search.char_tokens), when already made (archive/prepare.py
+        makes them in a second process); else made at the flush.
         """
         self._ops.append(("insert", rowid, title, agency, text, sections, tokens))
 
@@ -527,13 +529,16 @@ class SearchIndexWrites:
                 if made is None:
                     tokens, parts = search.index_tokens_of(text, [t for _, t in sections])
                     title_tokens = tokens_of(title)
+                    chars = [search.char_tokens(t) for _, t in sections]
                 else:
-                    tokens, title_tokens, parts = made
+                    tokens, title_tokens, parts, chars = made
                 rows["reports_fts"].append((kind, (rowid, tokens, title_tokens, tokens_of(agency))))
                 rows["sections_fts"].extend(
                     (kind, (sid, part)) for (sid, _), part in zip(sections, parts, strict=True)
                 )
-                rows["sections_chars"].extend((kind, (sid, search.char_tokens(t))) for sid, t in sections)
+                rows["sections_chars"].extend(
+                    (kind, (sid, c)) for (sid, _), c in zip(sections, chars, strict=True)
+                )
             for table, ops in rows.items():
                 i = 0
                 while i < len(ops):
