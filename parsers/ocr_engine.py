@@ -59,14 +59,44 @@ class OcrUnavailable(Exception):
     """The engine cannot run here (package or model missing)."""
 
 
-def threads() -> int:
-    """ONNX Runtime threads per OCR session (NIANBAO_OCR_THREADS, default 1; at most the
-    machine's cores)."""
+ENV_THREADS = "NIANBAO_OCR_THREADS"
+_processes = 1  # processes running OCR at once on this machine (the parse pool's workers)
+
+
+def share_cores(processes: int) -> None:
+    """Say how many processes parse at once on this machine: the parse pool calls it in
+    each worker before the engine is made, so that the workers share the cores instead
+    of each taking them all."""
+    global _processes
+    _processes = max(1, processes)
+
+
+def cores() -> int:
+    """CPUs this process may run on (its affinity mask, else the machine's count)."""
     try:
-        wanted = int(os.environ.get("NIANBAO_OCR_THREADS", "1"))
-    except ValueError:
-        wanted = 1
-    return min(max(1, wanted), os.cpu_count() or 1)
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def pick_threads(explicit: str | None, cores: int, processes: int) -> int:
+    """ONNX Runtime intra-op threads per session: `explicit` (NIANBAO_OCR_THREADS) when it
+    is a number, else the cores divided among the processes running OCR at once, at least
+    one; never more than the cores. One process on two cores runs two threads, each of two
+    pool workers one: a thread more than a core each only waits (ONNX Runtime's threads
+    spin) and adds its stack to the worker's address space."""
+    cores = max(1, cores)
+    if explicit not in (None, ""):
+        try:
+            return min(max(1, int(explicit)), cores)
+        except ValueError:
+            pass
+    return max(1, cores // max(1, processes))
+
+
+def threads() -> int:
+    """ONNX Runtime threads per OCR session in this process (`pick_threads`)."""
+    return pick_threads(os.environ.get(ENV_THREADS), cores(), _processes)
 
 
 @cache
@@ -99,10 +129,10 @@ def engine():
         "Rec.rec_img_shape": [3, 48, REC_MIN_WIDTH],
         "Det.limit_type": "max",
         "Det.limit_side_len": DET_LONG_SIDE,
-        # One thread per session, no inter-op pool. The parse pool already runs one worker
-        # per core: ONNX Runtime's default (a thread per physical core in every worker,
-        # spinning while it waits) oversubscribes the machine, and each thread's stack and
-        # malloc arena count against the worker's address-space limit (RLIMIT_AS).
+        # The cores shared among the processes running OCR (`threads`), no inter-op pool.
+        # ONNX Runtime's default (a thread per physical core in every pool worker,
+        # spinning while it waits) oversubscribes the machine, and each thread's stack
+        # counts against the worker's address-space limit (RLIMIT_AS).
         "EngineConfig.onnxruntime.intra_op_num_threads": threads(),
         "EngineConfig.onnxruntime.inter_op_num_threads": 1,
     }
