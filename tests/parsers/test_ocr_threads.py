@@ -1,7 +1,8 @@
-"""ONNX Runtime threads of the OCR engine: the cores shared among the processes that run
-OCR at once (one process on two cores: two threads; each of two pool workers: one), an
-explicit NIANBAO_OCR_THREADS first. No timing here: what the threads buy is measured by
-`make bench` (bench/b_ocr.py)."""
+"""Threads of the OCR engine: the cores shared among the processes that run OCR at once
+(one process on two cores: two threads; each of two pool workers: one), an explicit
+NIANBAO_OCR_THREADS first; the lines of a page are read on those threads side by side,
+with the same results as one by one. No timing here: what the threads buy is measured
+by `make bench` (bench/b_ocr.py)."""
 
 from __future__ import annotations
 
@@ -57,17 +58,81 @@ def test_pool_workers_share_the_cores(jobs) -> None:
     assert got == want
 
 
-def test_engine_sessions_run_the_chosen_threads() -> None:
-    """rapidocr silently ignores a thread count it does not accept: the sessions it made
-    must have the count `threads()` chose."""
+def _lines_image(texts: list[str]):
     import numpy as np
     from PIL import Image, ImageDraw
 
-    img = Image.new("RGB", (400, 120), "white")
-    ImageDraw.Draw(img).text((20, 30), "2024", fill="black", font_size=48)
-    assert ocr_engine.recognise(np.asarray(img))  # the models load on first use
+    img = Image.new("RGB", (520, 70 * len(texts) + 40), "white")
+    draw = ImageDraw.Draw(img)
+    for i, text in enumerate(texts):
+        draw.text((20, 20 + 70 * i), text, fill="black", font_size=44)
+    return np.asarray(img)
+
+
+def test_lines_dealt_to_lanes_come_back_in_order() -> None:
+    """`in_lanes` with a stand-in for rapidocr's recognition: every line read once, by
+    more than one thread, and the results in the lines' order whatever the width."""
+    import dataclasses
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    @dataclasses.dataclass
+    class Out:
+        imgs: list
+        txts: tuple
+        scores: tuple
+        word_results: tuple
+        elapse: float
+
+    seen: list[str] = []
+    names: set[str] = set()
+    barrier = threading.Barrier(2, timeout=10)  # both lanes must be inside at once
+
+    def read(lines: list[str]) -> Out:
+        names.add(threading.current_thread().name)
+        barrier.wait()
+        seen.extend(lines)
+        return Out(list(lines), tuple(x.upper() for x in lines), tuple(float(len(x)) for x in lines),
+                   tuple((x, 1.0, None) for x in lines), 0.5)
+
+    lines = [f"line{i}" + "x" * i for i in range(7)]
+    with ThreadPoolExecutor(max_workers=2) as lanes:
+        out = ocr_engine.in_lanes(read, lines, lanes, 2)
+    assert sorted(seen) == sorted(lines) and len(names) == 2
+    assert out.imgs == lines
+    assert out.txts == tuple(x.upper() for x in lines)
+    assert out.scores == tuple(float(len(x)) for x in lines)
+    assert [w[0] for w in out.word_results] == lines
+    assert ocr_engine.in_lanes(lambda ls: ls, ["a", "b"], None, 2) == ["a", "b"]  # no lanes: as it is
+
+
+def test_lanes_read_what_one_thread_reads() -> None:
+    """With rapidocr's real recognition: lines read on two threads give the same texts,
+    scores and character boxes as read one after another."""
+    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from rapidocr import RapidOCR
+
+    image = _lines_image(["2024", "1,356", "0", "37.5", "其他", "12"])
+    ocr_engine.recognise(image)  # the models load on first use
+    eng = ocr_engine.engine()
+    crops = [image[15 + 70 * i:75 + 70 * i, 10:300] for i in range(6)]
+    read = partial(RapidOCR.recognize_txt, eng)
+    one = read(crops)
+    with ThreadPoolExecutor(max_workers=2) as lanes:
+        two = ocr_engine.in_lanes(read, crops, lanes, 2)
+    assert two.txts == one.txts and "2024" in one.txts
+    assert two.scores == one.scores
+    assert repr(two.word_results) == repr(one.word_results)
+
+
+def test_engine_sessions_run_one_onnx_thread() -> None:
+    """The threads read lines side by side; each ONNX Runtime run stays on one (rapidocr
+    silently ignores a count it does not accept: the sessions must say 1)."""
+    assert ocr_engine.recognise(_lines_image(["2024"]))  # the models load on first use
     eng = ocr_engine.engine()
     for part in (eng.text_det, eng.text_rec):
         options = part.session.session.get_session_options()
-        assert options.intra_op_num_threads == ocr_engine.threads()
+        assert options.intra_op_num_threads == 1
         assert options.inter_op_num_threads == 1
