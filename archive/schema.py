@@ -31,6 +31,11 @@ repeated, search indexes without the prefix index, and the index that loading by
 Version 7 stores ``applications.row_label`` again: a generated column is hidden from
 ``PRAGMA table_info``, so sqlite-utils, and any program that lists a table's columns that
 way, saw a contract column missing (docs/scale.md has what it costs).
+
+Version 9 adds ``sections_chars``, the single-character index of ``sections``
+(archive/search.py, ``CHAR_INDEXES``): a one-character search reads one list of rowids
+instead of merging every bigram that starts with the character (docs/scale.md). Version 8
+is another branch's (reports_fts column order); here it changes nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from sqlite_utils import Database
 from ..template import ROW_LABELS
 from . import search
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 9
 
 # The template's own labels of section 三's rows (both formats; 3.6 is the 2019 single row).
 APPLICATION_ROW_LABELS: dict[str, str] = ROW_LABELS
@@ -334,6 +339,27 @@ def _v7_visible_columns(db: Database) -> None:
         _swap_cell_tables(db, ["applications"], "id", "v7")  # reads the generated label
 
 
+def _v8_reserved(db: Database) -> None:
+    """Another branch's migration 8 (reports_fts column order); renumbered at merge."""
+
+
+# The single-character indexes (search.CHAR_INDEXES): rowids only, no positions, and no
+# per-row token counts (columnsize=0: they serve ranking, and a one-character search is
+# listed in the table's order).
+CHAR_OPTIONS = "content='', detail=none, columnsize=0, tokenize='unicode61'"
+
+
+def _v9_char_index(db: Database) -> None:
+    """sections_chars: each section's characters, for one-character searches."""
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS sections_chars USING fts5(text, {CHAR_OPTIONS})")
+    db.execute(f"INSERT INTO sections_chars(sections_chars, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
+    db.conn.executemany(
+        "INSERT INTO sections_chars(rowid, text) VALUES (?, ?)",
+        ((rowid, search.char_tokens(text))
+         for rowid, text in db.conn.execute("SELECT rowid, text FROM sections")),
+    )
+
+
 def _create_fts(db: Database) -> None:
     # Contentless FTS5 tables: they hold the bigram index only, not a second copy of the
     # text; rowid = the row's rowid in sections / reports. load.py keeps them in step.
@@ -373,6 +399,8 @@ MIGRATIONS: dict[int, Callable[[Database], None]] = {
     5: _v5_crosschecks,
     6: _v6_compact,
     7: _v7_visible_columns,
+    8: _v8_reserved,
+    9: _v9_char_index,
 }
 
 
@@ -406,6 +434,9 @@ _FTS_SQL = {
     ("reports_fts", "insert"): "INSERT INTO reports_fts(rowid, title, agency, text) VALUES (?, ?, ?, ?)",
     ("reports_fts", "delete"):
         "INSERT INTO reports_fts(reports_fts, rowid, title, agency, text) VALUES ('delete', ?, ?, ?, ?)",
+    ("sections_chars", "insert"): "INSERT INTO sections_chars(rowid, text) VALUES (?, ?)",
+    ("sections_chars", "delete"):
+        "INSERT INTO sections_chars(sections_chars, rowid, text) VALUES ('delete', ?, ?)",
 }
 Sections = list[tuple[int, str | None]]  # (sections.id, text) of one report
 
@@ -446,7 +477,8 @@ class SearchIndexWrites:
     def flush(self, db: Database) -> None:
         """Write the queued changes, one executemany per run of one kind and table."""
         for start in range(0, len(self._ops), self.CHUNK):
-            rows: dict[str, list[tuple[str, tuple[object, ...]]]] = {"reports_fts": [], "sections_fts": []}
+            rows: dict[str, list[tuple[str, tuple[object, ...]]]] = {
+                "reports_fts": [], "sections_fts": [], "sections_chars": []}
             for kind, rowid, title, agency, text, sections in self._ops[start:start + self.CHUNK]:
                 tokens, parts = search.index_tokens_of(text, [t for _, t in sections])
                 rows["reports_fts"].append(
@@ -455,6 +487,7 @@ class SearchIndexWrites:
                 rows["sections_fts"].extend(
                     (kind, (sid, part)) for (sid, _), part in zip(sections, parts, strict=True)
                 )
+                rows["sections_chars"].extend((kind, (sid, search.char_tokens(t))) for sid, t in sections)
             for table, ops in rows.items():
                 i = 0
                 while i < len(ops):

@@ -99,6 +99,28 @@ def match_query(term: str | None) -> str:
     return '"' + " ".join(hexes[i] + hexes[i + 1] for i in range(len(hexes) - 1)) + '"'
 
 
+# The single-character index of a bigram index (schema version 9): for each row, the set of
+# its characters, six hex digits each, in a contentless FTS5 table with detail=none (rowids
+# only, no positions). A one-character term is one token there: one doclist read in rowid
+# order, where the bigram index must merge the doclists of every bigram that starts with
+# the character before it can give a first row or a count. Phrases need positions, so
+# every other term stays with the bigram index.
+CHAR_INDEXES = {"sections_fts": "sections_chars"}
+
+
+def char_tokens(text: str | None) -> str:
+    """The token string stored in the character index for one text: each of its distinct
+    characters once, as index_tokens writes them (ASCII letters lowercased), in order."""
+    return " ".join(sorted(set(_hexes("".join(set(text or ""))))))
+
+
+def char_query(term: str | None) -> str | None:
+    """The character index's MATCH expression for a one-character term; None for any other
+    term (those need the bigram index's phrases)."""
+    hexes = _hexes(term or "")
+    return f'"{hexes[0]}"' if len(hexes) == 1 else None
+
+
 # The archive's search indexes (archive/schema.py): contentless FTS5 tables over ASCII
 # tokens, with the 6-digit prefix index of versions 2-4 or without it (version 5). No other
 # program makes tables of this shape.

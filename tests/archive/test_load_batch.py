@@ -50,6 +50,13 @@ def assert_index_in_step(db) -> None:
     assert {r for (r,) in db.execute("select id from sections_fts_docsize")} == sections
     reports = {r for (r,) in db.execute("select rowid from reports")}
     assert {r for (r,) in db.execute("select id from reports_fts_docsize")} == reports
+    assert {r for (r,) in db.execute("select rowid from sections_chars where sections_chars match ?",
+                                     [search.MATCH_ALL])} == {r for (r,) in db.execute(
+        "select id from sections where text <> ''")}
+    for char in sorted(set("".join(TERMS))):  # the single-character index (schema 9)
+        assert sorted(r for (r,) in db.execute(
+            "select rowid from sections_chars where sections_chars match ?", [search.char_query(char)])) == \
+            sorted(r for (r,) in db.execute("select id from sections where text like ?", [f"%{char}%"])), char
     for term in TERMS:
         q = search.match_query(term)
         assert sorted(r for (r,) in db.execute(

@@ -199,10 +199,47 @@ def test_a_version_6_archive_gets_its_row_labels_stored(tmp_path, h):
     assert "row_label" not in {r[1] for r in sqlite3.connect(path).execute("pragma table_info(applications)")}
 
     db = load.open_archive(path)
-    assert schema.version(db) == 7
+    assert schema.version(db) == schema.SCHEMA_VERSION
     assert "row_label" in db["applications"].columns_dict
     assert db.execute("select report_id, id, row, row_label, applicant, value from applications "
                       "order by report_id, id").fetchall() == before
+
+
+def test_a_version_7_archive_gets_its_single_character_index(tmp_path, h):
+    """v9 adds sections_chars (each section's characters): built from the sections, it finds
+    what LIKE finds for every character, and loading keeps it in step afterwards."""
+    path = tmp_path / "v7.db"
+    db = load.open_archive(path)
+    loads = _v2_loads(h)
+    for args in loads[:2]:
+        load.load_report(db, **args)
+    db.execute("DROP TABLE sections_chars")
+    db.execute("PRAGMA user_version = 7")
+    db.conn.commit()
+    db.close()
+    assert "sections_chars" not in {r for (r,) in sqlite3.connect(path).execute(
+        "select name from sqlite_master")}
+
+    db = load.open_archive(path)
+    assert schema.version(db) == schema.SCHEMA_VERSION
+    ddl = db.execute("select sql from sqlite_master where name = 'sections_chars'").fetchone()[0]
+    assert "detail=none" in ddl.replace(" ", "")
+
+    def in_step() -> None:
+        texts = [t for (t,) in db.execute("select text from sections")]
+        chars = sorted(set("".join(t or "" for t in texts)) | {"镇", "T", "t", "😀"})
+        assert len(chars) > 100
+        for char in chars:
+            assert [r for (r,) in db.execute(
+                "select rowid from sections_chars where sections_chars match ? order by 1",
+                [search.char_query(char)])] == [r for (r,) in db.execute(
+                    "select id from sections where text like ? escape '!' order by 1",
+                    ["%" + (f"!{char}" if char in "%_!" else char) + "%"])], char  # LIKE's wildcards
+
+    in_step()
+    for args in loads[2:]:  # new reports and an edited one (its old sections leave the index)
+        load.load_report(db, **args)
+    in_step()
 
 
 def test_a_version_2_archive_is_migrated_keeping_every_row(tmp_path, h):

@@ -85,3 +85,15 @@ def test_non_ascii_case_is_not_folded(index):
     # LIKE folds ASCII only; so do we: Ａ (fullwidth) is not ａ
     assert search.match_query("Ａ") != search.match_query("ａ")
     assert search.match_query("A") == search.match_query("a")
+
+
+def test_character_index_holds_each_character_of_the_bigram_index(index):
+    """The single-character index (schema 9) holds exactly the characters the bigram index
+    holds (a bigram's first character, and the last one), ASCII letters folded the same way."""
+    texts = [t for (t,) in index.execute("select text from docs")]
+    assert any(t != t.lower() for t in texts) and "" in texts
+    for text in texts:
+        tokens = search.index_tokens(text).split()
+        assert search.char_tokens(text).split() == sorted({t[:6] for t in tokens}), text
+    assert search.char_query("镇") == '"009547"' and search.char_query("T") == search.char_query("t")
+    assert search.char_query("复议") is None and search.char_query("") is None
