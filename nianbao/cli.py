@@ -8,6 +8,7 @@ failed to parse, a source that yielded no report.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Mapping
@@ -45,7 +46,10 @@ def cmd_parse(args: argparse.Namespace) -> int:
         except parsers.ParseError as exc:
             return parsers.error_result(exc.source, exc.problem)
 
-    with parse_pool.open_parser(_parse_settings(args)) as parser:
+    settings = _parse_settings(args)
+    if settings.workers > len(args.files) > 0:  # no idle workers: the cores go to OCR's threads
+        settings = dataclasses.replace(settings, jobs=len(args.files))
+    with parse_pool.open_parser(settings) as parser:
         results = parse_pool.ordered(parse_one, args.files, parser.jobs)
         for result in tqdm(results, total=len(args.files), desc="parse", unit="file", disable=not show_bar,
                            leave=False):

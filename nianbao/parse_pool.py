@@ -128,9 +128,12 @@ class _Worker:
 _worker = _Worker()
 
 
-def _init_worker(limits: Limits, progress_dir: str, crash_on: str) -> None:
+def _init_worker(limits: Limits, progress_dir: str, crash_on: str, workers: int) -> None:
+    from nianbao.parsers import ocr_engine  # preloaded by the forkserver
+
     _worker.limits, _worker.progress_dir, _worker.crash_on = limits, progress_dir, crash_on
     parse_limits.use(limits, _report)
+    ocr_engine.share_cores(workers)  # the workers share the cores' ONNX Runtime threads
     _one_malloc_arena()
 
 
@@ -297,7 +300,8 @@ class ParsePool:
         self.hard_limit = self.settings.seconds * (2 + max_pages())
         self._pool = ProcessPool(
             max_workers=self.jobs, max_tasks=MAX_TASKS, initializer=_init_worker,
-            initargs=(self.settings.limits, self.progress_dir, os.environ.get(ENV_CRASH, "")), context=ctx,
+            initargs=(self.settings.limits, self.progress_dir, os.environ.get(ENV_CRASH, ""), self.jobs),
+            context=ctx,
         )
 
     def submit_bytes(self, data: bytes, source: str, *, content_type: str | None = None,
