@@ -39,10 +39,9 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _V2_CHECK_KEYS = ("report_id", "name", "ok", "cells")
 _CELL_KEYS = schema.CELL_KEYS
 _CELL_TABLES = tuple(_CELL_KEYS)
-# The stored columns of each cell table in the order the loader inserts them: id first,
-# then the rest (not a generated column).
+# The columns of each cell table in the order the loader inserts them: id first, then the rest.
 STORED_CELL_COLUMNS = {
-    table: ["id", *(c for c, decl in columns if "GENERATED" not in decl and c != "id")]
+    table: ["id", *(c for c, _ in columns if c != "id")]
     for table, columns in schema.CELL_COLUMNS.items()
 }
 

@@ -317,7 +317,7 @@ def _swap_cell_tables(db: Database, tables: list[str], new_id: str, suffix: str)
     for name, _ in views:
         db.execute(f"DROP VIEW [{name}]")
     for table in tables:
-        stored = [c for c, decl in CELL_COLUMNS[table] if "GENERATED" not in decl and c != "id"]
+        stored = [c for c, _ in CELL_COLUMNS[table] if c != "id"]
         db.execute(_cell_table_sql(table, f"{table}_{suffix}"))
         db.execute(
             f"INSERT INTO [{table}_{suffix}] (id, {', '.join(stored)}) "
@@ -369,9 +369,9 @@ CHAR_OPTIONS = "content='', detail=none, columnsize=0, tokenize='unicode61'"
 def _v9_char_index(db: Database) -> None:
     """sections_chars: each section's characters, for one-character searches."""
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS sections_chars USING fts5(text, {CHAR_OPTIONS})")
-    db.execute(f"INSERT INTO sections_chars(sections_chars, rank) VALUES ('automerge', {FTS_AUTOMERGE})")
+    _automerge(db, "sections_chars")
     db.conn.executemany(
-        "INSERT INTO sections_chars(rowid, text) VALUES (?, ?)",
+        _FTS_SQL[("sections_chars", "insert")],
         ((rowid, search.char_tokens(text))
          for rowid, text in db.conn.execute("SELECT rowid, text FROM sections")),
     )

@@ -95,11 +95,11 @@ def count_from_index(sql: str, fts_of: dict[str, tuple[str, str]], limit: int | 
     table, pk, fts, column, param = m.groups()
     if fts_of.get(table) != (fts, pk):
         return None
-    matches = f"select rowid from [{fts}] where [{column}] match escape_fts(:{param})"
+    matching = f"from [{fts}] where [{column}] match escape_fts(:{param})"
     if limit is None:
-        return f"select count(*) from [{fts}] where [{column}] match escape_fts(:{param})"
+        return f"select count(*) {matching}"
     return (f"select case when count(*) > {int(limit)} then null else count(*) end "
-            f"from ({matches} limit {int(limit) + 1})")
+            f"from (select rowid {matching} limit {int(limit) + 1})")
 
 
 def single_char_index(sql: str, params: Any, chars_of: dict[str, str]) -> str:
