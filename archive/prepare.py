@@ -13,9 +13,9 @@ first time), or, when the archive knows the agency under another name, rows it m
 again itself. Either way the rows are those :func:`make_rows` makes for the resolved
 agency, so the second process changes the speed of a load, never its result.
 
-:class:`Preparer` runs :func:`prepare_many` in one worker process (a second core while
-the loader's connection writes), a few chunks ahead of the loader, and is used only for
-batches large enough to pay for sending the reports over (load.PARALLEL_MIN).
+:class:`Preparer` runs :func:`prepare_many` in two worker processes (preparing a report
+costs about as much CPU as writing it), a few chunks ahead of the loader, and is used
+only for batches large enough to pay for sending the reports over (load.PARALLEL_MIN).
 """
 
 from __future__ import annotations
@@ -353,15 +353,20 @@ def with_contents(rows: Rows, item: LoadItem) -> Rows:
 
 
 class Preparer:
-    """One worker process that prepares chunks of reports ahead of the loader.
+    """Worker processes that prepare chunks of reports ahead of the loader.
 
-    Only an accelerator: a chunk the worker cannot prepare (the worker died, a report
+    Only an accelerator: a chunk a worker cannot prepare (the worker died, a report
     that cannot be sent to it) comes back as None for each of its reports, and the loader
     prepares those in its own process, raising there whatever they raise.
     """
 
     CHUNK = 25  # reports sent at a time
-    AHEAD = 6  # chunks in flight: enough to keep the worker busy, memory bounded
+    # Two workers: preparing a report costs about as much CPU as writing it, so one worker
+    # left the loader waiting for a third of a build (11 s of 31 s for 10,000 reports);
+    # two keep it fed, even on two cores shared with the loader (27 s). More would not
+    # help: the loader, one thread, is then the limit.
+    WORKERS = 2
+    AHEAD = 8  # chunks in flight: enough to keep the workers busy, memory bounded
     # A chunk takes tens of milliseconds; a worker that has not answered in this time is
     # stuck (a fork of a process whose other threads held a lock), not slow: the loader
     # stops waiting, prepares the reports itself and stops the worker.
@@ -372,7 +377,8 @@ class Preparer:
         # module again, which runs a script that has no `if __name__ == "__main__"` guard a
         # second time. The forked worker holds a copy of the loader's connection but never
         # uses or closes it (a pool's worker leaves by os._exit, without finalising objects).
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._pool = ProcessPoolExecutor(max_workers=self.WORKERS,
+                                         mp_context=multiprocessing.get_context("fork"))
         self.failed = False
 
     def prepared(self, items: list[LoadItem], hosts: frozenset[str]) -> Iterator[Rows | Refused | None]:
