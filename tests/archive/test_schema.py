@@ -354,3 +354,22 @@ def _v2_loads(h) -> list[dict]:
             if doc.get("content") is not None:
                 doc["content"] = base64.b64decode(doc["content"])
     return loads
+
+
+def test_every_search_index_holds_a_batch_in_memory(tmp_path):
+    """Version 11: the indexes' pending-entries budget (FTS5 hashsize) is 16 MiB, in a new
+    archive and, after the migration, in an archive made before it."""
+    def hashsizes(db):
+        return {name: db.execute(f"SELECT v FROM {name}_config WHERE k = 'hashsize'").fetchone()
+                for name in ("sections_fts", "reports_fts", "sections_chars")}
+
+    db = load.open_archive(tmp_path / "new.db")
+    assert hashsizes(db) == dict.fromkeys(hashsizes(db), (schema.FTS_HASHSIZE,))
+    for name in ("sections_fts", "reports_fts", "sections_chars"):
+        db.execute(f"DELETE FROM {name}_config WHERE k = 'hashsize'")  # as version 10 left them
+    db.execute("PRAGMA user_version = 10")
+    db.conn.commit()
+    db.conn.close()
+    again = load.open_archive(tmp_path / "new.db")
+    assert schema.version(again) == schema.SCHEMA_VERSION
+    assert hashsizes(again) == dict.fromkeys(hashsizes(again), (schema.FTS_HASHSIZE,))
