@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -40,12 +41,22 @@ _FMT = r"(?:\.(?P<fmt>csvbom|csv|xlsx))?$"
 REPORT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
+# The databases found to be archives: a file that is an archive stays one (builds only add to
+# its schema), and the question is asked for every linked cell of a table page.
+_archives: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 async def _is_archive(datasette, name: str) -> bool:
     """True for a nianbao archive (installed as an entry point, the plugin sees every database)."""
     db = datasette.databases.get(name)
     if name == "_internal" or db is None:
         return False
-    return await db.table_exists("report_versions") and await db.execute_fn(search.is_bigram_archive)
+    if db in _archives:
+        return True
+    if await db.table_exists("report_versions") and await db.execute_fn(search.is_bigram_archive):
+        _archives.add(db)
+        return True
+    return False
 
 
 async def _database(datasette, request):
