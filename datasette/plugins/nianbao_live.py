@@ -91,7 +91,11 @@ class Snapshot:
                 conn = self._conns[db] = db.take()
             if not conn.in_transaction:  # first use, or an interrupted query ended it
                 conn.execute("BEGIN")
-                self._schema_versions[db] = conn.execute("PRAGMA schema_version").fetchone()[0]
+                try:
+                    self._schema_versions[db] = conn.execute("PRAGMA schema_version").fetchone()[0]
+                except BaseException:
+                    conn.rollback()  # no snapshot without its version: the next use begins again
+                    raise
             version = self._schema_versions[db]
             return version, fn(conn)
 

@@ -233,14 +233,15 @@ def _rendered(row, value, column, table, datasette):
         if not isinstance(rid, str) or not REPORT_ID.match(rid):
             return None
         href = datasette.urls.path(f"{BASE}/report/{rid}")
-        return Markup('<a href="{}" title="打开报告页">{}</a>').format(href, escape(str(label or rid)))
+        # escape() and an f-string make what Markup.format does, at a fraction of its cost per cell
+        return Markup(f'<a href="{escape(href)}" title="打开报告页">{escape(str(label or rid))}</a>')
     if column in ("agency", "机关"):
         keys = row.keys() if hasattr(row, "keys") else []
         aid = next((row[k] for k in ("agency_id", "机关编号") if k in keys), None)
         if isinstance(aid, str) and re.match(r"^[0-9a-f]{12}$", aid) and isinstance(value, str):
             href = datasette.urls.path(f"{BASE}/agency/{aid}")
-            return Markup('<a href="{}" title="打开机关页">{}</a>').format(href, escape(value))
+            return Markup(f'<a href="{escape(href)}" title="打开机关页">{escape(value)}</a>')
     if column in ("status", "状态") and value in layout.STATUS_LABELS:
-        return Markup('<span class="status status-{}" title="{}">{}</span>').format(
-            value, layout.STATUS_LABELS[value], value)
+        label = escape(layout.STATUS_LABELS[value])
+        return Markup(f'<span class="status status-{escape(value)}" title="{label}">{escape(value)}</span>')
     return None
