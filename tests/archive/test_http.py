@@ -336,7 +336,7 @@ def test_read_only_and_time_limited(served):
     assert {p["name"] for p in plugins} == {"nianbao"}
     assert sorted(sorted(p["hooks"]) for p in plugins) == [
         ["asgi_wrapper", "handle_exception", "prepare_connection"], ["asgi_wrapper", "startup"],
-        ["canned_queries", "startup"],  # nianbao_queries: datasette/queries.yaml
+        ["canned_queries"],  # nianbao_queries: datasette/queries.yaml
         ["extra_template_vars", "prepare_connection", "startup"],  # nianbao_search: counts and pages
         # from the index, 「超过 10,000 行」 on the page
         ["prepare_jinja2_environment"], ["register_output_renderer"],
