@@ -117,7 +117,7 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
     with db.atomic():
         # the registry's hosts (official pages or mirrors), read once: loading never writes them
         hosts = frozenset(copies.registry_hosts(db))
-        for item, ready in zip(items, _prepared(items, hosts), strict=True):
+        for item, ready in zip(items, _prepared(db, items, hosts), strict=True):
             try:
                 results.append(_load_one(db, _prepare(db, item, ready, hosts), index, agencies_touched))
             except LoadError as exc:
@@ -136,11 +136,27 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
 PARALLEL_MIN = 200
 
 
-def _prepared(items: list[LoadItem], hosts: frozenset[str]) -> Iterator[Rows | Refused | None]:
+def _prepared(db: Database, items: list[LoadItem], hosts: frozenset[str]) -> Iterator[Rows | Refused | None]:
     """What the worker prepared for each item, in order; None: prepare it here."""
     if len(items) >= PARALLEL_MIN and prepare.available():
-        return prepare.preparer().prepared(items, hosts)
+        return prepare.preparer().prepared(items, hosts, lambda chunk: _known_digests(db, chunk))
     return iter([None] * len(items))
+
+
+def _known_digests(db: Database, chunk: list[LoadItem]) -> dict[str, str]:
+    """{report id: digest} of the archive for the ids the chunk's reports most likely get
+    (their agency guess), so that the worker need not make tokens for an unchanged one."""
+    ids = set()
+    for item in chunk:
+        try:
+            guess, _ = prepare.agency_guess(item)
+            ids.add(report_id_for(guess, item.report.get("year"), item.url))
+        except Exception:  # only a hint: the worker meets the problem itself
+            continue
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    return dict(db.execute(f"SELECT id, digest FROM reports WHERE id IN ({marks})", list(ids)).fetchall())
 
 
 # Pages SQLite keeps in memory while loading: the cell tables and indexes take each report
@@ -251,8 +267,7 @@ def _load_one(
                     [v for s in rows.sections for v in (report_id, s["number"], s["heading"], s["text"])],
                 ).fetchall()
                 sections = [(sid, s["text"]) for (sid,), s in zip(sorted(ids), rows.sections, strict=True)]
-            mine.add(rowid, record["title"], record["agency"], record["text"], sections,
-                     tokens=(rows.text_tokens, rows.title_tokens, rows.section_tokens, rows.section_chars))
+            mine.add(rowid, record["title"], record["agency"], record["text"], sections, tokens=rows.tokens())
             for table in _CELL_TABLES:
                 _insert(db, table, rows.cells[table], columns=prepare.STORED_CELL_COLUMNS[table], values=True)
             _insert(db, "checks", rows.checks)

@@ -13,9 +13,9 @@ first time), or, when the archive knows the agency under another name, rows it m
 again itself. Either way the rows are those :func:`make_rows` makes for the resolved
 agency, so the second process changes the speed of a load, never its result.
 
-:class:`Preparer` runs :func:`prepare_many` in one worker process (a second core while
-the loader's connection writes), a few chunks ahead of the loader, and is used only for
-batches large enough to pay for sending the reports over (load.PARALLEL_MIN).
+:class:`Preparer` runs :func:`prepare_many` in two worker processes (preparing a report
+costs about as much CPU as writing it), a few chunks ahead of the loader, and is used
+only for batches large enough to pay for sending the reports over (load.PARALLEL_MIN).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import json
 import multiprocessing
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
@@ -90,12 +90,21 @@ class Rows:
     documents: list[LoadDocument]
     main: int  # the index in `documents` of the document the report was parsed from
     script: str | None
-    text_tokens: str  # search.index_tokens of record["text"], record["title"], each section
-    title_tokens: str
-    section_tokens: list[str]
-    section_chars: list[str]  # search.char_tokens of each section
+    # search.index_tokens of record["text"], record["title"], each section, and search.char_tokens
+    # of each section; None when not made (the archive held this very reading: see make_rows)
+    text_tokens: str | None
+    title_tokens: str | None
+    section_tokens: list[str] | None
+    section_chars: list[str] | None
     seen: list[tuple[str, str]] | None = None  # agencies.names_seen, when the worker made the rows
     provenance: Provenance | None = None  # official.provenance of the url, idem
+
+    def tokens(self) -> schema.Tokens | None:
+        """The search tokens for SearchIndexWrites.add, or None when they were not made."""
+        if (self.text_tokens is None or self.title_tokens is None or self.section_tokens is None
+                or self.section_chars is None):
+            return None
+        return self.text_tokens, self.title_tokens, self.section_tokens, self.section_chars
 
     def cell_dicts(self) -> dict[str, list[dict[str, Any]]]:
         """The cells as {column: value} rows (what copies.content_of compares)."""
@@ -235,8 +244,14 @@ def agency_guess(item: LoadItem) -> tuple[str | None, list[tuple[str, str]]]:
     return (seen[0][0] if seen else None), seen
 
 
-def make_rows(item: LoadItem, name: str, docs: list[LoadDocument], agency: str | None) -> Rows:
-    """The report's rows for the canonical agency name `agency`; LoadError when refused."""
+def make_rows(item: LoadItem, name: str, docs: list[LoadDocument], agency: str | None,
+              known: Mapping[str, str] | None = None) -> Rows:
+    """The report's rows for the canonical agency name `agency`; LoadError when refused.
+
+    `known` ({report id: digest} of the archive when the rows were asked for): a report whose
+    digest it holds is most likely unchanged, and its search tokens, a third of the work and
+    most of the bytes sent back, are not made (None; the loader makes them if it writes).
+    """
     report = item.report
     year = report.get("year")
     source = item.source or {}
@@ -299,22 +314,27 @@ def make_rows(item: LoadItem, name: str, docs: list[LoadDocument], agency: str |
         "checks": [{k: v for k, v in c.items() if v is not None or k in _V2_CHECK_KEYS} for c in checks],
     })
     layout.add_equations(checks, cells)
-    text_tokens, section_tokens = search.index_tokens_of(text, [s["text"] for s in sections])
     rows = {}
     for table in _CELL_TABLES:
         rest = STORED_CELL_COLUMNS[table][1:]
         rows[table] = [(seq, *map(row.__getitem__, rest)) for seq, row in enumerate(cells[table])]
-    return Rows(name, agency, report_id, record, sections, rows, checks, docs, main, report.get("script"),
-                text_tokens, search.index_tokens(record["title"]), section_tokens,
-                [search.char_tokens(s["text"]) for s in sections])
+    out = Rows(name, agency, report_id, record, sections, rows, checks, docs, main, report.get("script"),
+               None, None, None, None)
+    if known is None or known.get(report_id) != record["digest"]:
+        out.text_tokens, out.section_tokens = search.index_tokens_of(text, [s["text"] for s in sections])
+        out.title_tokens = search.index_tokens(record["title"])
+        out.section_chars = [search.char_tokens(s["text"]) for s in sections]
+    return out
 
 
 Prepared = list[Rows | Refused | None]  # one per item: None where the loader prepares it itself
 
 
-def prepare_many(items: list[LoadItem], hosts: frozenset[str]) -> Prepared:
+def prepare_many(items: list[LoadItem], hosts: frozenset[str], known: Mapping[str, str] | None = None
+                 ) -> Prepared:
     """Rows for each item, made for its agency_guess (the worker's task); `hosts` are the
-    registry's hosts (copies.registry_hosts) that tell an official page from a mirror.
+    registry's hosts (copies.registry_hosts) that tell an official page from a mirror, and
+    `known` the archive's digests of the reports the items likely are (:func:`make_rows`).
 
     None where the guess itself failed (the loader then prepares that report alone, so
     that the agency lookup raises what it raises in one process). The documents' bytes
@@ -333,7 +353,7 @@ def prepare_many(items: list[LoadItem], hosts: frozenset[str]) -> Prepared:
             out.append(None)
             continue
         try:
-            rows = make_rows(item, name, docs, guess)
+            rows = make_rows(item, name, docs, guess, known)
         except LoadError as exc:
             out.append(Refused(exc, early=False))
             continue
@@ -353,15 +373,20 @@ def with_contents(rows: Rows, item: LoadItem) -> Rows:
 
 
 class Preparer:
-    """One worker process that prepares chunks of reports ahead of the loader.
+    """Worker processes that prepare chunks of reports ahead of the loader.
 
-    Only an accelerator: a chunk the worker cannot prepare (the worker died, a report
+    Only an accelerator: a chunk a worker cannot prepare (the worker died, a report
     that cannot be sent to it) comes back as None for each of its reports, and the loader
     prepares those in its own process, raising there whatever they raise.
     """
 
     CHUNK = 25  # reports sent at a time
-    AHEAD = 6  # chunks in flight: enough to keep the worker busy, memory bounded
+    # Two workers: preparing a report costs about as much CPU as writing it, so one worker
+    # left the loader waiting for a third of a build (11 s of 31 s for 10,000 reports);
+    # two keep it fed, even on two cores shared with the loader (27 s). More would not
+    # help: the loader, one thread, is then the limit.
+    WORKERS = 2
+    AHEAD = 8  # chunks in flight: enough to keep the workers busy, memory bounded
     # A chunk takes tens of milliseconds; a worker that has not answered in this time is
     # stuck (a fork of a process whose other threads held a lock), not slow: the loader
     # stops waiting, prepares the reports itself and stops the worker.
@@ -372,18 +397,23 @@ class Preparer:
         # module again, which runs a script that has no `if __name__ == "__main__"` guard a
         # second time. The forked worker holds a copy of the loader's connection but never
         # uses or closes it (a pool's worker leaves by os._exit, without finalising objects).
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        self._pool = ProcessPoolExecutor(max_workers=self.WORKERS,
+                                         mp_context=multiprocessing.get_context("fork"))
         self.failed = False
 
-    def prepared(self, items: list[LoadItem], hosts: frozenset[str]) -> Iterator[Rows | Refused | None]:
-        """One result of :func:`prepare_many` per item, in order, as they are ready."""
+    def prepared(self, items: list[LoadItem], hosts: frozenset[str],
+                 known: Callable[[list[LoadItem]], dict[str, str]] | None = None,
+                 ) -> Iterator[Rows | Refused | None]:
+        """One result of :func:`prepare_many` per item, in order, as they are ready; `known`
+        gives a chunk's known digests when it is sent (what the archive holds by then)."""
         chunks = [items[i:i + self.CHUNK] for i in range(0, len(items), self.CHUNK)]
         pending: list[Future[Prepared] | None] = []
         submitted = 0
         try:
             for chunk in chunks:
                 while submitted < len(chunks) and len(pending) < self.AHEAD:
-                    pending.append(self._submit(chunks[submitted], hosts))
+                    chunk_known = known(chunks[submitted]) if known is not None else None
+                    pending.append(self._submit(chunks[submitted], hosts, chunk_known))
                     submitted += 1
                 future = pending.pop(0)
                 try:
@@ -401,11 +431,12 @@ class Preparer:
                 if f is not None:
                     f.cancel()
 
-    def _submit(self, chunk: list[LoadItem], hosts: frozenset[str]) -> Future[Prepared] | None:
+    def _submit(self, chunk: list[LoadItem], hosts: frozenset[str],
+                known: dict[str, str] | None) -> Future[Prepared] | None:
         if self.failed:
             return None
         try:
-            return self._pool.submit(prepare_many, chunk, hosts)
+            return self._pool.submit(prepare_many, chunk, hosts, known)
         except Exception:  # BrokenProcessPool: a worker died before
             self.failed = True
             return None

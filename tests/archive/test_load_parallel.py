@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from nianbao.archive import load, prepare
+from nianbao.archive import load, prepare, search
 
 from .test_agencies import _crawl_route, _file_route
 from .test_load_batch import assert_index_in_step, dump, in_between_year, items
@@ -30,11 +30,11 @@ def made_here(monkeypatch):
     calls: list[str] = []
     real = prepare.make_rows
 
-    def counting(item, name, docs, agency):
+    def counting(item, name, docs, agency, known=None):
         calls.append(name)
-        return real(item, name, docs, agency)
+        return real(item, name, docs, agency, known)
 
-    prepare.preparer()  # the worker exists before the patch: it counts nothing of its own
+    # (a worker forked after the patch counts in its own memory, which this list never sees)
     monkeypatch.setattr(prepare, "make_rows", counting)
     return calls
 
@@ -153,3 +153,44 @@ def test_a_stuck_worker_is_given_up_and_the_batch_still_loads(tmp_path, h, monke
                 break
             assert time.monotonic() < deadline, f"worker {pid} still running"
             time.sleep(0.05)
+
+
+def test_the_worker_makes_no_tokens_for_a_reading_the_archive_holds(tmp_path, h, monkeypatch):
+    """Re-loading: for a report whose digest the archive holds, the worker makes no search
+    tokens (a third of its work, most of the bytes it sends back)."""
+    db = load.open_archive(tmp_path / "archive.db")
+    first = load.load_reports(db, items(h))
+    known = load._known_digests(db, items(h))
+    assert set(known) == {r.report_id for r in first}
+    back = prepare.prepare_many(items(h), frozenset(), known)
+    assert back and all(isinstance(r, prepare.Rows) and r.tokens() is None for r in back)
+    fresh = prepare.prepare_many(items(h), frozenset())
+    assert all(isinstance(r, prepare.Rows) and r.tokens() is not None for r in fresh)
+    monkeypatch.setattr(load, "PARALLEL_MIN", 1)
+    again = load.load_reports(db, items(h))
+    assert [r.change for r in again] == ["unchanged"] * len(again)
+
+
+def test_a_held_reading_the_batch_itself_changed_is_indexed_by_the_loader(tmp_path, h, monkeypatch):
+    """The digests are read when a chunk is sent: a report the batch changes and then brings
+    back to the held reading reaches the loader without tokens, which it makes itself."""
+    single = load.open_archive(tmp_path / "one.db")
+    load.load_reports(single, items(h))
+    changed = items(h)[0]
+    changed.report["sections"][0]["text"] += "新增一句：档案馆开放日。"
+    one = load.load_reports(single, [changed, items(h)[0]])
+    monkeypatch.setattr(load, "PARALLEL_MIN", 1)
+    parallel = load.open_archive(tmp_path / "two.db")
+    load.load_reports(parallel, items(h))
+    changed = items(h)[0]
+    changed.report["sections"][0]["text"] += "新增一句：档案馆开放日。"
+    two = load.load_reports(parallel, [changed, items(h)[0]])
+    assert [r.change for r in two] == [r.change for r in one] == ["changed", "changed"]
+    assert dump(parallel) == dump(single)
+    assert_index_in_step(parallel)
+    for db in (single, parallel):
+        assert db.execute("select count(*) from sections where text like '%档案馆开放日%'").fetchone()[0] == 0
+        assert db.execute("select count(*) from sections_fts where sections_fts match ?",
+                          [search.match_query("档案馆开放日")]).fetchone()[0] == 0
+        assert db.execute("select count(*) from sections_fts where sections_fts match ?",
+                          [search.match_query(h.seed_text(h.SEED_IDS[0])[40:46])]).fetchone()[0] > 0

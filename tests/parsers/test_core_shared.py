@@ -91,6 +91,43 @@ def test_validation_names_the_problems(seed_results):
     assert contract.validate_report([]) == ["report is list, not an object"]
 
 
+class _Str(str):
+    """A str subclass: the full test accepts it, the quick one leaves it to the full one."""
+
+
+# Each way a cell can be wrong (or merely unusual), applied to every cell of the seeds.
+_CELL_CHANGES = [
+    lambda c: "not a dict",
+    lambda c: {k: v for k, v in c.items() if k != "value"},
+    lambda c: {**c, "value": True}, lambda c: {**c, "value": "3"}, lambda c: {**c, "value": [3]},
+    lambda c: {**c, "value": 2.5}, lambda c: {**c, "value": None}, lambda c: {**c, "inferred": False},
+    lambda c: {**c, "confidence": "high"}, lambda c: {**c, "raw": 3}, lambda c: {**c, "unit": ["万元"]},
+    lambda c: {**c, "raw": _Str("3")}, lambda c: {**c, "value": _Int(3)},
+    *[lambda c, key=key, bad=bad: {**c, key: bad}
+      for key in ("row", "applicant", "article", "item", "metric", "stage", "outcome")
+      for bad in (None, "", "公民", ["1"], {"x": 1})],
+]
+
+
+class _Int(int):
+    """An int subclass (a number to the full test)."""
+
+
+def test_the_quick_cell_test_never_passes_a_cell_the_full_test_faults(seed_results):
+    tried = passed = 0
+    for out in seed_results.values():
+        for table in ("active_disclosure", "applications", "reviews"):
+            for cell in out[table]:
+                assert contract._cell_ok(table, cell), cell  # the seeds' cells are well formed
+                for change in _CELL_CHANGES:
+                    changed = change(cell)
+                    tried += 1
+                    if contract._cell_ok(table, changed):
+                        passed += 1
+                        assert contract._cell_problems(table, 0, changed) == [], (table, changed)
+    assert tried > 1000 and 0 < passed < tried  # some changes are harmless (2.5, None), most not
+
+
 def test_the_parser_refuses_to_hand_on_an_invalid_report(monkeypatch, build_report):
     from nianbao.parsers import report
 
