@@ -25,7 +25,7 @@ def path(*parts: str) -> Path:
 
 
 def site_dir() -> Path:
-    """The Datasette configuration directory: metadata.yaml, templates/, plugins/."""
+    """The Datasette configuration directory: metadata.yaml, queries.yaml, templates/, plugins/."""
     return path("site")
 
 

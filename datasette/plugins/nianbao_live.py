@@ -18,6 +18,16 @@ each; the next request sees the new one, without a restart. Requests made in-pro
 through ``datasette.client`` (the .csvbom and .xlsx renderers) share the snapshot of the
 request that makes them. Queries outside a request (startup hooks) read as Datasette does.
 
+Datasette asks the schema the same questions several times on every page (does the table
+exist, is the name a table or a view, its columns, keys and foreign keys: eight round trips to
+the SQL threads for a search page, one per cell for the plugins' links), and each answer
+costs a trip to a SQL thread. A LiveArchive keeps those answers for the schema version
+(``PRAGMA schema_version``, read as each snapshot begins): SQLite changes that number with
+every change of the schema, so an answer kept for the version a request's snapshot has is the
+answer that snapshot would give. Only Datasette's own statements that read sqlite_master, and
+its column, key and foreign-key lookups, are kept (``SCHEMA_STATEMENTS``), at most
+``SCHEMA_ANSWERS`` of them; every other query runs in its snapshot as before.
+
 The served archive never writes: a LiveArchive refuses a write connection. It is also
 published as ``archive`` whatever its file is called when it is the only archive served
 (the URLs and datasette/metadata.yaml are keyed on that name), so `nianbao serve` needs
@@ -35,12 +45,26 @@ from collections import OrderedDict
 from typing import Any
 
 from datasette import hookimpl
-from datasette.database import Database
+from datasette.database import Database, Results
+from datasette.tracer import trace
+from datasette.utils import detect_primary_keys, get_outbound_foreign_keys, table_column_details
+from datasette.utils import table_columns as columns_of
 
 from nianbao.archive.serve import is_archive_file
 
 DATABASE_NAME = "archive"
 IDLE_CONNECTIONS = 8  # per archive, kept open between requests
+# Datasette 0.65's statements that read only the schema (datasette/database.py: table_exists,
+# get_table_definition, table_names, view_names; app.py: permission_allowed's name lookup).
+SCHEMA_STATEMENTS = frozenset({
+    "select 1 from sqlite_master where type='table' and name=?",
+    "select sql from sqlite_master where name = :n and type=:t",
+    "select sql from sqlite_master where tbl_name = :n and type='index' and sql is not null",
+    "select name from sqlite_master where type in ('table', 'view') and name = ? collate nocase",
+    "select name from sqlite_master where type='table'",
+    "select name from sqlite_master where type='view'",
+})
+SCHEMA_ANSWERS = 1024  # per archive; table names come from URLs, so the store is bounded
 
 
 class ReadOnlyArchive(sqlite3.OperationalError):
@@ -53,16 +77,31 @@ class Snapshot:
 
     def __init__(self) -> None:
         self._conns: dict[LiveArchive, sqlite3.Connection] = {}
+        self._schema_versions: dict[LiveArchive, int] = {}
         self._lock = threading.Lock()  # one statement at a time on the request's connections
 
     def run(self, db: LiveArchive, fn: Any) -> Any:
+        return self.run_versioned(db, fn)[1]
+
+    def run_versioned(self, db: LiveArchive, fn: Any) -> tuple[int, Any]:
+        """fn(conn) in this request's snapshot of `db`, with the snapshot's schema version."""
         with self._lock:
             conn = self._conns.get(db)
             if conn is None:
                 conn = self._conns[db] = db.take()
             if not conn.in_transaction:  # first use, or an interrupted query ended it
                 conn.execute("BEGIN")
-            return fn(conn)
+                try:
+                    self._schema_versions[db] = conn.execute("PRAGMA schema_version").fetchone()[0]
+                except BaseException:
+                    conn.rollback()  # no snapshot without its version: the next use begins again
+                    raise
+            version = self._schema_versions[db]
+            return version, fn(conn)
+
+    def schema_version(self, db: LiveArchive) -> int | None:
+        """The schema version of this request's snapshot of `db`, once it has begun."""
+        return self._schema_versions.get(db)
 
     def release(self) -> None:
         with self._lock:
@@ -82,6 +121,7 @@ class LiveArchive(Database):
     def __init__(self, ds: Any, path: str) -> None:
         super().__init__(ds, path=path, is_mutable=True)
         self._idle: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._schema: dict[tuple, Any] = {}  # (schema version, question): answer
 
     def connect(self, write: bool = False) -> sqlite3.Connection:
         if write:
@@ -111,6 +151,62 @@ class LiveArchive(Database):
             self._idle.put(conn)
         else:
             conn.close()
+
+    def _kept(self, key: tuple) -> Any:
+        """The answer kept for `key` at the schema version of this request's snapshot, or None."""
+        snapshot = _snapshot.get()
+        version = snapshot.schema_version(self) if snapshot is not None else None
+        return None if version is None else self._schema.get((version, key))
+
+    async def _schema_answer(self, key: tuple, fn: Any) -> Any:
+        """fn(conn), a question about the schema only, answered once per schema version."""
+        snapshot = _snapshot.get()
+        if snapshot is None or self.ds.executor is None:
+            return await self.execute_fn(fn)
+        kept = self._kept(key)
+        if kept is not None:
+            return kept
+        version, answer = await asyncio.get_running_loop().run_in_executor(
+            self.ds.executor, snapshot.run_versioned, self, fn)
+        if len(self._schema) >= SCHEMA_ANSWERS:
+            self._schema.clear()
+        self._schema[(version, key)] = answer
+        return answer
+
+    async def execute(self, sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if sql not in SCHEMA_STATEMENTS or args or kwargs or _snapshot.get() is None:
+            return await super().execute(sql, params, *args, **kwargs)
+
+        def statement(conn: sqlite3.Connection) -> Results:
+            cursor = conn.execute(sql, params if params is not None else {})
+            return Results(cursor.fetchall(), False, cursor.description)
+
+        key = ("sql", sql, tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params or ()))
+        results = self._kept(key)
+        if results is None:  # it runs: Datasette's trace (?_trace=1) shows it
+            with trace("sql", database=self.name, sql=sql.strip(), params=params):
+                results = await self._schema_answer(key, statement)
+        return Results(list(results.rows), False, results.description)
+
+    # Datasette's own lookups (datasette/database.py), answered once per schema version; each
+    # caller gets its own list.
+    async def table_columns(self, table: str) -> list[str]:
+        return list(await self._schema_answer(("columns", table), lambda conn: columns_of(conn, table)))
+
+    async def table_column_details(self, table: str) -> list[Any]:
+        details = await self._schema_answer(("column_details", table),
+                                            lambda conn: table_column_details(conn, table))
+        return list(details)
+
+    async def primary_keys(self, table: str) -> list[str]:
+        keys = await self._schema_answer(("primary_keys", table),
+                                         lambda conn: detect_primary_keys(conn, table))
+        return list(keys)
+
+    async def foreign_keys_for_table(self, table: str) -> list[dict]:
+        keys = await self._schema_answer(("foreign_keys", table),
+                                         lambda conn: get_outbound_foreign_keys(conn, table))
+        return [dict(key) for key in keys]
 
     async def execute_fn(self, fn: Any) -> Any:
         snapshot = _snapshot.get()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -40,12 +41,22 @@ _FMT = r"(?:\.(?P<fmt>csvbom|csv|xlsx))?$"
 REPORT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
+# The databases found to be archives: a file that is an archive stays one (builds only add to
+# its schema), and the question is asked for every linked cell of a table page.
+_archives: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 async def _is_archive(datasette, name: str) -> bool:
     """True for a nianbao archive (installed as an entry point, the plugin sees every database)."""
     db = datasette.databases.get(name)
     if name == "_internal" or db is None:
         return False
-    return await db.table_exists("report_versions") and await db.execute_fn(search.is_bigram_archive)
+    if db in _archives:
+        return True
+    if await db.table_exists("report_versions") and await db.execute_fn(search.is_bigram_archive):
+        _archives.add(db)
+        return True
+    return False
 
 
 async def _database(datasette, request):
@@ -222,14 +233,15 @@ def _rendered(row, value, column, table, datasette):
         if not isinstance(rid, str) or not REPORT_ID.match(rid):
             return None
         href = datasette.urls.path(f"{BASE}/report/{rid}")
-        return Markup('<a href="{}" title="打开报告页">{}</a>').format(href, escape(str(label or rid)))
+        # escape() and an f-string make what Markup.format does, at a fraction of its cost per cell
+        return Markup(f'<a href="{escape(href)}" title="打开报告页">{escape(str(label or rid))}</a>')
     if column in ("agency", "机关"):
         keys = row.keys() if hasattr(row, "keys") else []
         aid = next((row[k] for k in ("agency_id", "机关编号") if k in keys), None)
         if isinstance(aid, str) and re.match(r"^[0-9a-f]{12}$", aid) and isinstance(value, str):
             href = datasette.urls.path(f"{BASE}/agency/{aid}")
-            return Markup('<a href="{}" title="打开机关页">{}</a>').format(href, escape(value))
+            return Markup(f'<a href="{escape(href)}" title="打开机关页">{escape(value)}</a>')
     if column in ("status", "状态") and value in layout.STATUS_LABELS:
-        return Markup('<span class="status status-{}" title="{}">{}</span>').format(
-            value, layout.STATUS_LABELS[value], value)
+        label = escape(layout.STATUS_LABELS[value])
+        return Markup(f'<span class="status status-{escape(value)}" title="{label}">{escape(value)}</span>')
     return None

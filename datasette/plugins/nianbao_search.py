@@ -36,7 +36,7 @@ the metadata's ``plugins: nianbao_search: count_limit`` says otherwise, as Datas
 table pages stop at 10,000). Up to the limit it is exact; above it the statement answers
 NULL, which Datasette 0.65 shows as no count at all (``filtered_table_rows_count: null`` in
 JSON), never as a wrong number, and the table page says 「超过 10,000 行」 with a link to the
-canned query ``count_<table>`` (datasette/metadata.yaml), the exact count on demand.
+canned query ``count_<table>`` (datasette/queries.yaml), the exact count on demand.
 
 One character. A one-character term is a prefix query in the bigram index, which FTS5
 answers by merging the lists of every bigram that starts with the character before it

@@ -15,8 +15,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from nianbao.archive import load, serve
+from nianbao.resources import site_dir
 
 pytestmark = pytest.mark.slow
 
@@ -334,6 +336,7 @@ def test_read_only_and_time_limited(served):
     assert {p["name"] for p in plugins} == {"nianbao"}
     assert sorted(sorted(p["hooks"]) for p in plugins) == [
         ["asgi_wrapper", "handle_exception", "prepare_connection"], ["asgi_wrapper", "startup"],
+        ["canned_queries"],  # nianbao_queries: datasette/queries.yaml
         ["extra_template_vars", "prepare_connection", "startup"],  # nianbao_search: counts and pages
         # from the index, 「超过 10,000 行」 on the page
         ["prepare_jinja2_environment"], ["register_output_renderer"],
@@ -347,9 +350,33 @@ def test_metadata_describes_the_archive_in_chinese(served):
     assert meta["title"] and meta["license"] and meta["source"]
     columns = meta["databases"]["archive"]["tables"]["applications"]["columns"]
     assert "申请人" in columns["applicant"]
-    queries = meta["databases"]["archive"]["queries"]
+    # the canned queries live in datasette/queries.yaml (nianbao_queries.py), listed on /archive
+    queries = {q["name"]: q for q in served.json("/archive.json")["queries"]}
     assert {"applications_received", "refusal_share", "failing_checks", "missing_reports",
             "agency_trend", "key_figures"} <= set(queries)
+    assert all(re.search(r"[\u4e00-\u9fff]", q["title"]) for q in queries.values())
+
+
+def test_canned_queries_are_served_as_written_in_queries_yaml(served):
+    """Each query of datasette/queries.yaml is listed on /archive with its title, description,
+    parameter help and SQL, and runs; none is left in the metadata Datasette copies per check."""
+    written = yaml.safe_load((site_dir() / "queries.yaml").read_text(encoding="utf-8"))
+    assert len(written) >= 15 and "count_sections" in written
+    listed = {q["name"]: q for q in served.json("/archive.json")["queries"]}
+    assert set(listed) == set(written)
+    for name, query in written.items():
+        shown = listed[name]
+        assert {k: shown[k] for k in query} == query, name
+        assert shown["private"] is False, name
+        params = {p: "复议" if p in ("q", "agency") else "" for p in query.get("params_help", {})}
+        data = served.json(f"/archive/{name}.json", **params)
+        assert data["ok"] is not False and data["columns"], name
+    metadata = yaml.safe_load((site_dir() / "metadata.yaml").read_text(encoding="utf-8"))
+    assert "queries" not in metadata["databases"]["archive"]
+    page = served.get("/archive/count_sections", q="复议")[2].decode("utf-8")
+    assert written["count_sections"]["title"] in page and "按子串查找，任意长度均可" in page
+    exact = served.rows("/archive/count_sections.json", q="复议")[0]["行数"]
+    assert exact == served.json("/archive/sections.json", _search="复议")["filtered_table_rows_count"]
 
 
 def test_datasette_args_are_read_only_and_use_our_configuration(tmp_path):

@@ -136,3 +136,46 @@ def test_other_databases_are_left_as_datasette_opened_them(h, tmp_path):
         return big, fts
 
     assert asyncio.run(main()) == (3000000, "blob"), "no limits on somebody else's database"
+
+
+def test_schema_answers_are_kept_per_schema_version(h, tmp_path):
+    """Datasette's questions about the schema (does the table exist, its columns, its keys) are
+    answered once per schema version: the next request for a page asks SQLite none of them
+    again, and a build that changes the schema is seen by the next request."""
+    db = tmp_path / "archive.db"
+    h.build_archive(db).close()
+
+    async def main():
+        ds = Datasette([str(db)], settings={"trace_debug": True})
+        await ds.invoke_startup()
+
+        async def get(path: str) -> tuple[int, dict]:
+            r = await ds.client.get(path)
+            return r.status_code, (r.json() if r.status_code == 200 else {})
+
+        first = (await get("/archive/sections.json?_search=%E5%A4%8D%E8%AE%AE&_trace=1"))[1]
+        second = (await get("/archive/sections.json?_search=%E5%A4%8D%E8%AE%AE&_trace=1"))[1]
+        missing_before = (await get("/archive/notes.json"))[0]
+        columns_before = (await get("/archive/sections.json"))[1]["columns"]
+        conn = sqlite3.connect(db)
+        with conn:  # a build that adds to the schema while the archive is served
+            conn.execute("create table notes(id integer primary key, body text)")
+            conn.execute("insert into notes(body) values ('新表')")
+            conn.execute("alter table sections add column remark text")
+        conn.close()
+        notes = await get("/archive/notes.json?_shape=array")
+        columns_after = (await get("/archive/sections.json"))[1]["columns"]
+        return first, second, missing_before, columns_before, notes, columns_after
+
+    first, second, missing_before, columns_before, notes, columns_after = asyncio.run(main())
+    assert [r for r in second["rows"]] == first["rows"] and first["rows"]
+    assert second["filtered_table_rows_count"] == first["filtered_table_rows_count"] > 0
+    assert any("sqlite_master" in sql for sql in traced_sql(first)), "the first request asks the schema"
+    assert not any("sqlite_master" in sql for sql in traced_sql(second)), "the second one is answered"
+    assert missing_before == 404
+    assert notes == (200, [{"id": 1, "body": "新表"}]), "a table made after startup is found"
+    assert columns_after == [*columns_before, "remark"], "a column added after startup is shown"
+
+
+def traced_sql(data: dict) -> list[str]:
+    return [t["sql"] for t in data["_trace"]["traces"] if t.get("type") == "sql"]

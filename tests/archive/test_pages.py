@@ -353,7 +353,7 @@ def test_chinese_interface(served):
     query = _html(served, "/archive/missing_reports")
     assert "留空 = 最新年度" in query and "<label for=\"qp1\">年度</label>" in query
     # canned queries answer with Chinese column names
-    meta = served.json("/-/metadata.json")["databases"]["archive"]["queries"]
+    meta = {q["name"]: q for q in served.json("/archive.json")["queries"]}
     for name in meta:
         data = served.json(f"/archive/{name}.json", **QUERIES.get(name, {}))
         assert all(re.search(r"[\u4e00-\u9fff]", c) for c in data["columns"]), (name, data["columns"])

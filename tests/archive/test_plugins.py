@@ -101,3 +101,28 @@ def test_plugins_leave_other_databases_alone(h, two_databases):
     like = {i for (i,) in sqlite3.connect(tmp / "archive.db").execute(
         "select id from sections where text like '%复议%'")}
     assert like and _search(h, base, "/archive/sections.json", "复议") == like
+
+
+def test_canned_queries_only_for_a_nianbao_archive_named_archive(h, tmp_path):
+    """datasette/queries.yaml belongs to the archive: somebody else's database that happens to
+    be called archive gets none of its queries, our archive gets all of them."""
+    import asyncio
+
+    import yaml
+    from datasette.app import Datasette
+
+    from nianbao.resources import site_dir
+
+    (tmp_path / "theirs").mkdir()
+    _other_database(tmp_path / "theirs" / "archive.db")
+    h.build_archive(tmp_path / "archive.db").close()
+    written = set(yaml.safe_load((site_dir() / "queries.yaml").read_text(encoding="utf-8")))
+
+    async def listed(path) -> set[str]:
+        ds = Datasette([str(path)])
+        await ds.invoke_startup()
+        data = (await ds.client.get("/archive.json")).json()
+        return {q["name"] for q in data["queries"]}
+
+    assert asyncio.run(listed(tmp_path / "theirs" / "archive.db")) == set()
+    assert asyncio.run(listed(tmp_path / "archive.db")) == written

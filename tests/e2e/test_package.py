@@ -112,7 +112,7 @@ def test_wheel_holds_one_import_package_with_its_data(built):
     names = set(zipfile.ZipFile(built["wheel"]).namelist())
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"nianbao"}, "no generic top-level import names (parsers, archive, crawler)"
-    for required in ("nianbao/py.typed", "nianbao/site/metadata.yaml",
+    for required in ("nianbao/py.typed", "nianbao/site/metadata.yaml", "nianbao/site/queries.yaml",
                      "nianbao/site/plugins/nianbao_search.py", "nianbao/site/templates/_nianbao_row.html",
                      "nianbao/sample_portal/zfxxgknb/index.html", "nianbao/sample_portal/robots.txt",
                      "nianbao/crawler/sources.yaml", "nianbao/parsers/__init__.py"):
@@ -166,6 +166,8 @@ def test_installed_demo_then_serve_search_equals_like(venv, tmp_path):
         assert "prepare_connection" in {h for p in plugins for h in p["hooks"]}
         meta = get_json(base + "/-/metadata.json")
         assert "archive" in meta["databases"], "the shipped metadata.yaml is served"
+        queries = {q["name"] for q in get_json(base + "/archive.json")["queries"]}
+        assert "count_sections" in queries, "the shipped queries.yaml is served"
     finally:
         stop(proc)
         log.close()
