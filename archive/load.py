@@ -144,19 +144,15 @@ def _prepared(db: Database, items: list[LoadItem], hosts: frozenset[str]) -> Ite
 
 
 def _known_digests(db: Database, chunk: list[LoadItem]) -> dict[str, str]:
-    """{report id: digest} of the archive for the ids the chunk's reports most likely get
-    (their agency guess), so that the worker need not make tokens for an unchanged one."""
-    ids = set()
-    for item in chunk:
-        try:
-            guess, _ = prepare.agency_guess(item)
-            ids.add(report_id_for(guess, item.report.get("year"), item.url))
-        except Exception:  # only a hint: the worker meets the problem itself
-            continue
-    if not ids:
+    """{report id: digest} of the reports the archive holds at the chunk's URLs: a hint that
+    spares the worker the search tokens of an unchanged report (a re-crawl offers every
+    report again at its URL). Looked up by URL (indexed), not by the id, which would need each
+    report's agency guessed here: 57 µs a report against 2 µs by URL, on the loader's thread."""
+    urls = {item.url for item in chunk if isinstance(item.url, str)}
+    if not urls:
         return {}
-    marks = ", ".join("?" for _ in ids)
-    return dict(db.execute(f"SELECT id, digest FROM reports WHERE id IN ({marks})", list(ids)).fetchall())
+    marks = ", ".join("?" for _ in urls)
+    return dict(db.execute(f"SELECT id, digest FROM reports WHERE url IN ({marks})", list(urls)).fetchall())
 
 
 # Pages SQLite keeps in memory while loading: the cell tables and indexes take each report
