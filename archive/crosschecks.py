@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -142,22 +142,46 @@ def spikes(before: dict[str, Any], after: dict[str, Any], years: tuple[int, int]
     return out
 
 
-def refresh(db: Database, agency_id: str) -> None:
-    """Recompute every year check of one agency from the reports the archive holds now."""
-    db.execute("DELETE FROM year_checks WHERE agency_id = ?", [agency_id])
+def refresh(db: Database, agency_id: str, changed: Collection[str] | None = None) -> None:
+    """Bring the year checks of one agency in line with the reports the archive holds now.
+
+    `changed`: the reports written or removed since its checks were last brought in line
+    (a bulk load's batch). Only the pairs that involve one of them, and the pairs that have
+    no row (a pair that has just become one, say), are evaluated again; rows of a pair
+    that no longer is one go. A pair's checks depend on its two reports alone, so the
+    result is the full evaluation's (None: every pair; tests compare both), while a batch
+    no longer re-evaluates every earlier year of each agency it touches.
+    """
     reports = db.execute(
         "SELECT id, year, agency FROM reports WHERE agency_id = ? AND year IS NOT NULL ORDER BY year, id",
         [agency_id]).fetchall()
     by_year: dict[int, list[tuple[str, str]]] = {}
     for rid, year, agency in reports:
         by_year.setdefault(year, []).append((rid, agency))
-    fig_cols = ", ".join(col for col, _ in figures.FIGURES)
-    rows = []
+    pairs = []  # (year, report id, its agency name, previous report id)
     for year, here in sorted(by_year.items()):
         there = by_year.get(year - 1)
         if len(here) != 1 or not there or len(there) != 1:
             continue  # two reports for one agency-year: which pair is meant is not known
-        (rid, agency), (prev_id, _) = here[0], there[0]
+        pairs.append((year, here[0][0], here[0][1], there[0][0]))
+    if changed is None:
+        db.execute("DELETE FROM year_checks WHERE agency_id = ?", [agency_id])
+        todo = pairs
+    else:
+        valid = {(prev_id, rid) for _, rid, _, prev_id in pairs}
+        have = set()
+        for prev_id, rid in db.execute(
+            "SELECT DISTINCT previous_report_id, report_id FROM year_checks WHERE agency_id = ?", [agency_id]
+        ).fetchall():
+            if prev_id in changed or rid in changed or (prev_id, rid) not in valid:
+                db.execute("DELETE FROM year_checks WHERE agency_id = ? AND previous_report_id = ? "
+                           "AND report_id = ?", [agency_id, prev_id, rid])
+            else:
+                have.add((prev_id, rid))
+        todo = [p for p in pairs if (p[3], p[1]) not in have]
+    fig_cols = ", ".join(col for col, _ in figures.FIGURES)
+    rows = []
+    for year, rid, agency, prev_id in todo:
         base = {"agency_id": agency_id, "agency": agency, "year": year, "report_id": rid,
                 "previous_year": year - 1, "previous_report_id": prev_id}
         check = carry_over(db, (prev_id, year - 1), (rid, year))

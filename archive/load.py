@@ -113,19 +113,21 @@ def load_reports(db: Database, items: Iterable[LoadItem]) -> list[LoadResult | L
     results: list[LoadResult | LoadError] = []
     index = schema.SearchIndexWrites()
     agencies_touched: set[str] = set()
+    changed: set[str] = set()  # the reports written or removed: their year checks are re-evaluated
     _large_page_cache(db)
     with db.atomic():
         # the registry's hosts (official pages or mirrors), read once: loading never writes them
         hosts = frozenset(copies.registry_hosts(db))
         for item, ready in zip(items, _prepared(db, items, hosts), strict=True):
             try:
-                results.append(_load_one(db, _prepare(db, item, ready, hosts), index, agencies_touched))
+                results.append(_load_one(db, _prepare(db, item, ready, hosts), index, agencies_touched,
+                                          changed))
             except LoadError as exc:
                 results.append(exc)
         # Year checks compare an agency's reports: evaluated once per agency the batch wrote,
         # when all of them are in (a report at a time re-evaluated an agency for each year).
         for agency_id in sorted(agencies_touched):
-            crosschecks.refresh(db, agency_id)
+            crosschecks.refresh(db, agency_id, changed)
         index.flush(db)
     return results
 
@@ -215,12 +217,14 @@ _UPSERT_REPORT = "INSERT INTO reports ({}) VALUES ({}) ON CONFLICT(id) DO UPDATE
 
 
 def _load_one(
-    db: Database, p: _Prepared, index: schema.SearchIndexWrites, agencies_touched: set[str]
+    db: Database, p: _Prepared, index: schema.SearchIndexWrites, agencies_touched: set[str],
+    changed: set[str],
 ) -> LoadResult:
     """Write one prepared report inside a savepoint; LoadError when SQLite refuses a value.
 
     Its search index changes join `index`, and the agencies whose year checks it may change
-    join `agencies_touched`, only once its rows are written.
+    join `agencies_touched` and the reports it wrote or removed join `changed`, only once its
+    rows are written.
     """
     rows, plan = p.rows, p.plan
     report_id, record = rows.report_id, rows.record
@@ -276,6 +280,7 @@ def _load_one(
         raise LoadError(rows.name, f"cannot be stored: {type(exc).__name__}: {exc}") from exc
     index.extend(mine)
     agencies_touched.update(touched)
+    changed.update([report_id, *stale])
     return LoadResult(report_id, "new" if old is None and not stale else "changed")
 
 

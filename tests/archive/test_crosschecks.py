@@ -189,3 +189,42 @@ def test_pages_show_the_carry_over_checks(h, served_years):
     assert served_years.rows("/archive/carry_over_breaks.json", year="2021") == []
     spikes_q = served_years.rows("/archive/year_spikes.json", year="2021")
     assert {r["数字"] for r in spikes_q} >= {"received", "handled", "disclosed"}
+
+
+def _checks(db) -> list[tuple]:
+    return sorted(db.execute("SELECT name, agency_id, agency, year, report_id, previous_year, "
+                             "previous_report_id, ok, figure, value, previous_value, ratio, cells, text "
+                             "FROM year_checks").fetchall(), key=repr)
+
+
+def _fully_evaluated(db) -> list[tuple]:
+    """The year checks as evaluating every pair of every agency again gives them (undone)."""
+    db.execute("SAVEPOINT full")
+    for (agency_id,) in db.execute("SELECT DISTINCT agency_id FROM reports WHERE agency_id IS NOT NULL"
+                                   ).fetchall():
+        crosschecks.refresh(db, agency_id)
+    out = _checks(db)
+    db.execute("ROLLBACK TO full")
+    db.execute("RELEASE full")
+    return out
+
+
+def test_a_batch_re_evaluates_only_its_pairs_and_gets_the_full_evaluations_checks(h, tmp_path):
+    """load_reports re-evaluates the pairs of the reports it wrote (and pairs without a row);
+    after every batch the checks are those of evaluating every pair again."""
+    db = load.open_archive(tmp_path / "archive.db")
+    batches = [
+        [h.seed_load_args(Y2022)],                      # alone: no pair
+        [h.seed_load_args(Y2020)],                      # 2020 and 2022: no pair yet
+        [args_2021(h)],                                 # 2021 makes two pairs
+        [args_2022_fixed(h), h.seed_load_args(Y2020)],  # 2022 changes, 2020 unchanged
+        [args_2021(h, {**FIGURES_2021, "1": (51, 51), "4": (2, 2)})],  # the middle year changes
+        [h.seed_load_args(Y2022)],                      # 2022 back to the first reading
+    ]
+    seen = []
+    for batch in batches:
+        results = load.load_reports(db, [load.LoadItem(**a) for a in batch])
+        assert not any(isinstance(r, load.LoadError) for r in results)
+        seen.append(_checks(db))
+        assert seen[-1] == _fully_evaluated(db)
+    assert not seen[1] and seen[2] and seen[3] != seen[2] and seen[4] != seen[3] and seen[5] != seen[4]
