@@ -191,7 +191,9 @@ def _prepare(db: Database, item: LoadItem, ready: Rows | Refused | None, hosts: 
         if ready.agency == who.canonical:
             rows = prepare.with_contents(ready, item)
         else:  # the archive knows the agency by another name
-            rows = prepare.make_rows(item, ready.name, prepare.check_item(item)[1], who.canonical)
+            # (its documents were checked by the worker: their bytes are not hashed again)
+            rows = prepare.make_rows(item, ready.name, prepare.with_contents(ready, item).documents,
+                                     who.canonical)
             rows.provenance = ready.provenance
     record = rows.record
     record["agency_id"] = who.agency_id

@@ -412,11 +412,10 @@ def _tune_index(db: Database, name: str) -> None:
 
 
 def _v11_index_hashsize(db: Database) -> None:
-    """The search indexes of an existing archive get the bulk-load settings (_tune_index)."""
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    """The search indexes of an existing archive get the bulk-load settings (_tune_index);
+    steps 2, 8 and 9 made all three."""
     for name in ("sections_fts", "reports_fts", *search.CHAR_INDEXES.values()):
-        if name in tables:
-            _tune_index(db, name)
+        _tune_index(db, name)
 
 
 def reindex_all(db: Database) -> None:

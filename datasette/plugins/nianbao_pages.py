@@ -46,8 +46,9 @@ REPORT_ID = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 _archives: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-async def _is_archive(datasette, name: str) -> bool:
-    """True for a nianbao archive (installed as an entry point, the plugin sees every database)."""
+async def is_archive(datasette, name: str) -> bool:
+    """True for a nianbao archive (installed as an entry point, a plugin sees every database);
+    remembered, and shared with the canned queries (nianbao_queries)."""
     db = datasette.databases.get(name)
     if name == "_internal" or db is None:
         return False
@@ -62,7 +63,7 @@ async def _is_archive(datasette, name: str) -> bool:
 async def _database(datasette, request):
     """The archive database the actor may view."""
     for name, db in datasette.databases.items():
-        if not await _is_archive(datasette, name):
+        if not await is_archive(datasette, name):
             continue
         if not await datasette.permission_allowed(request.actor, "view-database", name, default=True):
             raise Forbidden("你没有查看该数据库的权限")
@@ -215,7 +216,7 @@ def render_cell(row, value, column, table, database, datasette):
         return None
 
     async def render():
-        if not await _is_archive(datasette, database):
+        if not await is_archive(datasette, database):
             return None
         return _rendered(row, value, column, table, datasette)
 

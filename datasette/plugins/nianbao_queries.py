@@ -16,21 +16,16 @@ environment; another database called archive gets none of them).
 from __future__ import annotations
 
 import functools
-import weakref
 from typing import Any
 
 import yaml
 from datasette import hookimpl
 
-from nianbao.archive.search import is_bigram_archive
 from nianbao.resources import site_dir
+from nianbao.site.plugins.nianbao_pages import is_archive
 
 DATABASE_NAME = "archive"
 QUERIES_FILE = "queries.yaml"
-
-# The databases found to be nianbao archives: an archive stays one (builds only add to its
-# schema), and Datasette asks for the canned queries on every table page.
-_archives: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @functools.cache
@@ -45,18 +40,13 @@ def canned() -> dict[str, dict[str, Any]]:
 @hookimpl
 def canned_queries(datasette: Any, database: str) -> Any:
     """The archive's canned queries; each call gets its own dicts (Datasette adds ``name`` to
-    them), so no caller can change what the next request sees."""
-    db = datasette.databases.get(database) if database == DATABASE_NAME else None
-    if db is None:
+    them), so no caller can change what the next request sees. Whether the database is an
+    archive is asked once per database (nianbao_pages.is_archive remembers it)."""
+    if database != DATABASE_NAME:
         return None
-    if db in _archives:
-        return _copies()
 
     async def if_archive() -> dict[str, dict[str, Any]] | None:
-        if not await db.execute_fn(is_bigram_archive):
-            return None
-        _archives.add(db)
-        return _copies()
+        return _copies() if await is_archive(datasette, database) else None
 
     return if_archive
 
